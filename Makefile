@@ -1,0 +1,25 @@
+# Two commands set up a fresh machine:  `make demo` (score the bundled samples) and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: demo test bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/qc score audio_samples
+
+test: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf $(VENV) qc.duckdb qc.duckdb.wal

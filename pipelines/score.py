@@ -1,0 +1,162 @@
+"""The scoring flow: recordings in, results in DuckDB, a summary out.
+
+``score_calls`` maps the ``score-call`` task over recordings on a thread pool (CTranslate2 releases
+the GIL, and threads share one loaded Whisper model), retries transient errors, and isolates every
+call: one bad file is one failed row, never a failed run. Only the flow thread writes to DuckDB.
+Runs with no Prefect server (ephemeral mode) by default; the same flow runs on a work pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from qc import PIPELINE_VERSION
+from qc.audio import file_sha256
+from qc.config import Settings, load_settings
+from qc.errors import TransientError
+from qc.pipeline import failed_result, get_transcriber, score_call
+from qc.records import CallMeta, CallResult
+from qc.sources import call_id_for, read_meta
+from qc.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    scored: int = 0
+    failed: int = 0
+    skipped: int = 0
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    db_path: str = ""
+    results: list[CallResult] = field(default_factory=list)
+
+    @property
+    def realtime_factor(self) -> float | None:
+        return round(self.audio_seconds / self.wall_seconds, 2) if self.wall_seconds and self.audio_seconds else None
+
+
+def _retry_only_transient(task, task_run, state) -> bool:
+    """Retry errors that may pass (I/O hiccups); a bad recording fails the same way every time."""
+    try:
+        state.result()
+    except TransientError:
+        return True
+    except Exception:  # noqa: BLE001 - any other error is not worth a retry
+        return False
+    return False
+
+
+@task(
+    name="score-call",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_retry_only_transient,
+    cache_policy=NO_CACHE,
+    task_run_name="score {path.name}",
+)
+def score_call_task(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
+    return score_call(path, meta, settings)
+
+
+@task(name="load-models", cache_policy=NO_CACHE)
+def load_models_task(settings: Settings) -> None:
+    # Fail the run at once, with the install hint, when the weights are missing, instead of
+    # failing every call; and load the model once before the workers start.
+    get_transcriber(settings)
+
+
+@flow(name="score-calls", validate_parameters=False, log_prints=False)
+def score_calls(
+    paths: list[str],
+    settings: Settings | None = None,
+    defaults: CallMeta | None = None,
+    force: bool = False,
+    on_result: Callable[[CallResult], None] | None = None,
+) -> RunSummary:
+    """Score recordings into the DuckDB store; skip calls this pipeline version already scored."""
+    settings = settings or load_settings()
+    logger = get_run_logger()
+    began = time.perf_counter()
+    summary = RunSummary(db_path=str(settings.db_path))
+    load_models_task(settings)
+    with Store(settings.db_path) as store:
+        done = set() if force else store.scored_ids(PIPELINE_VERSION)
+        futures = {}
+        for raw in paths:
+            path = Path(raw)
+            if not force and _already_scored(path, done):
+                summary.skipped += 1
+                continue
+            try:
+                meta = read_meta(path, defaults)
+            except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
+                _record(store, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
+                continue
+            futures[score_call_task.submit(path, meta, settings)] = (path, meta)
+        for future in as_completed(list(futures)):
+            path, meta = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - isolate the call, keep the batch going
+                logger.error("%s: unexpected error: %s", path, exc)
+                result = failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}")
+            _record(store, summary, result, on_result)
+    summary.wall_seconds = round(time.perf_counter() - began, 2)
+    logger.info(
+        "scored %d, failed %d, skipped %d; %.0f s of audio in %.0f s",
+        summary.scored, summary.failed, summary.skipped, summary.audio_seconds, summary.wall_seconds,
+    )
+    return summary
+
+
+def _record(store: Store, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:
+    store.write([result])
+    summary.results.append(result)
+    if result.status == "scored":
+        summary.scored += 1
+        summary.audio_seconds += result.audio.duration_s if result.audio else 0.0
+    else:
+        summary.failed += 1
+    if on_result:
+        on_result(result)
+
+
+def _already_scored(path: Path, done: set[str]) -> bool:
+    if not done or not path.is_file():
+        return False
+    try:
+        return call_id_for(file_sha256(path), path) in done
+    except OSError:
+        return False
+
+
+def _safe_call_id(path: Path) -> str:
+    try:
+        return call_id_for(file_sha256(path), path)
+    except OSError:
+        return call_id_for(None, path)
+
+
+def run_scoring(
+    paths: list[Path],
+    settings: Settings,
+    defaults: CallMeta | None = None,
+    force: bool = False,
+    on_result: Callable[[CallResult], None] | None = None,
+) -> RunSummary:
+    """Run the flow with a thread pool sized to ``settings.workers``."""
+    runner = ThreadPoolTaskRunner(max_workers=settings.workers)
+    return score_calls.with_options(task_runner=runner)(
+        [str(p) for p in paths], settings=settings, defaults=defaults, force=force, on_result=on_result
+    )

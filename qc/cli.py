@@ -1,0 +1,215 @@
+"""The ``qc`` command: score recordings, look at a call, check the database and the models."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from qc.config import Settings, load_settings
+from qc.errors import QCError
+from qc.records import CallMeta, CallResult
+
+app = typer.Typer(
+    help="hotline-qc: transcribe, diarize and score every call of a service hotline, into a DuckDB file.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Settings file (YAML). Default: $QC_CONFIG, else built-in defaults.")
+DbOpt = typer.Option(None, "--db", help="DuckDB file. Default: ./qc.duckdb (or db_path in the settings).")
+
+
+def _settings(config: Optional[Path], db: Optional[Path], **overrides: object) -> Settings:
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    if db is not None:
+        updates["db_path"] = db
+    try:
+        return load_settings(config, **updates)
+    except QCError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def score(
+    paths: list[Path] = typer.Argument(..., help="Recordings or folders of recordings (searched recursively)."),
+    line: Optional[str] = typer.Option(None, help="Hotline line the calls belong to (default: the configured default line)."),
+    agent: Optional[str] = typer.Option(None, help="Agent id for every call (a <name>.meta.json sidecar overrides it)."),
+    agent_channel: Optional[int] = typer.Option(None, min=0, max=1, help="Stereo channel of the agent: 0 = left, 1 = right."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Calls scored at once (default 1; cores are shared)."),
+    force: bool = typer.Option(False, "--force", help="Re-score calls this version already scored."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the pipeline's and Prefect's logs."),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Score recordings: transcript, speakers, rubric checks; results go into the DuckDB file."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from qc.sources import discover
+
+    settings = _settings(config, db, workers=workers)
+    try:
+        files = discover(paths)
+    except QCError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if not files:
+        err.print("[red]error:[/red] no recordings found in " + ", ".join(map(str, paths)))
+        raise typer.Exit(2)
+    _quiet_prefect(verbose)
+    from pipelines.score import run_scoring
+
+    defaults = CallMeta(line=line, agent_id=agent, agent_channel=agent_channel)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
+        job = bar.add_task("starting (first run loads the model and Prefect)…", total=len(files))
+
+        def advance(result: CallResult) -> None:
+            bar.update(job, advance=1, description=f"{Path(result.path).name}: {result.status}")
+
+        try:
+            summary = run_scoring(files, settings, defaults, force=force, on_result=advance)
+        except QCError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        bar.update(job, completed=len(files), description="done")
+    console.print(summary_table(summary.results))
+    rtf = f", {summary.realtime_factor}× real time" if summary.realtime_factor else ""
+    console.print(
+        f"scored {summary.scored}, failed {summary.failed}, already scored {summary.skipped}; "
+        f"{summary.audio_seconds:.0f} s of audio in {summary.wall_seconds:.0f} s{rtf} → {summary.db_path}"
+    )
+    if summary.scored == 0 and summary.skipped == 0:
+        raise typer.Exit(1)
+
+
+def summary_table(results: list[CallResult]) -> Table:
+    table = Table(title="Calls", show_lines=False)
+    for column in ("call", "file", "duration", "language", "speakers", "score", "flags / reason"):
+        table.add_column(column, overflow="fold")
+    for r in sorted(results, key=lambda r: r.path):
+        duration = f"{r.audio.duration_s:.1f} s" if r.audio else "-"
+        if r.status == "failed":
+            table.add_row(r.call_id[:12], Path(r.path).name, duration, "-", "-", "[red]failed[/red]", f"{r.failure_stage}: {r.failure_reason}")
+            continue
+        flags = ", ".join(r.flags) or "-"
+        if r.warnings:
+            flags += f" ({len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''})"
+        score = f"{r.score:.0f}" if r.score is not None else "-"
+        table.add_row(r.call_id[:12], Path(r.path).name, duration, r.language or "-", r.speakers_status or "-", score, flags)
+    return table
+
+
+@app.command()
+def show(
+    call_id: str = typer.Argument(..., help="Call id, or its first characters."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored rows as JSON."),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Show one call: metadata, the diarized transcript and every rubric verdict with its evidence."""
+    from qc.store import Store
+
+    settings = _settings(config, db)
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            matches = store.find_call(call_id)
+            if len(matches) != 1:
+                msg = "no call matches" if not matches else f"{len(matches)} calls match"
+                err.print(f"[red]error:[/red] {msg} '{call_id}'")
+                raise typer.Exit(1)
+            call = store.call(matches[0])
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        console.print_json(json.dumps(call, default=str, ensure_ascii=False))
+        return
+    render_call(call)
+
+
+def render_call(call: dict) -> None:
+    console.print(f"[bold]{call['call_id']}[/bold]  {call['path']}")
+    console.print(
+        f"line {call['line']}  agent {call['agent_id'] or '-'}  {call['duration_s'] or 0:.1f} s  "
+        f"{call['layout'] or '-'}  language {call['language'] or '-'}  speakers {call['speakers_status'] or '-'}  "
+        f"status {call['status']}  score {call['score'] if call['score'] is not None else '-'}"
+    )
+    if call["failure_reason"]:
+        console.print(f"[red]failed at {call['failure_stage']}:[/red] {call['failure_reason']}")
+    for warning in call["warnings"] or []:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if call["utterances"]:
+        console.print("\n[bold]Transcript[/bold]")
+    for u in call["utterances"]:
+        colour = {"agent": "cyan", "caller": "green"}.get(u["role"], "white")
+        console.print(f"[{colour}]{u['start_s']:7.2f}–{u['end_s']:7.2f}  {u['role']:<7}[/{colour}] {u['text']}")
+    if call["rule_hits"]:
+        console.print("\n[bold]Rubric[/bold]")
+    for hit in call["rule_hits"]:
+        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "na": "n/a"}[hit["verdict"]]
+        console.print(f"{mark}  {hit['item_id']} — {hit['title']} ({hit['points']:g}/{hit['max_points']:g})")
+        console.print(f"      {hit['reason']}")
+        for e in hit["evidence"] or []:
+            console.print(f"      at {e['start_s']:.2f}–{e['end_s']:.2f} s, {e['role']}: “{e['matched']}” in “{e['text']}”")
+
+
+@app.command("db")
+def db_info(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Where the database is, its schema version and how many rows each table holds."""
+    from qc.store import Store
+
+    settings = _settings(config, db)
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            counts, version = store.counts(), store.schema_version()
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"database: {settings.db_path.resolve()}  (schema version {version})")
+    for name, n in counts.items():
+        console.print(f"  {name:<14} {n}")
+    console.print(f"query it: duckdb {settings.db_path} \"SELECT status, count(*) FROM calls GROUP BY ALL\"")
+
+
+@app.command()
+def models(
+    verify: bool = typer.Option(False, "--verify", help="Assemble and checksum the weights now."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """List the models in the registry, their source packages, licences and whether they are installed."""
+    from qc.models import load_registry, resolve_whisper_folder
+    from qc.models import _source_paths as installed_paths
+
+    settings = _settings(config, None)
+    for name, entry in load_registry(settings.models_dir).items():
+        console.print(f"[bold]{name}[/bold] ({entry.kind}) — {entry.description}; licence {entry.licence}")
+        for source in entry.sources:
+            state = "installed" if installed_paths(source) else "not installed"
+            pkgs = ", ".join(f"{p}=={v}" for p, v in source.packages.items())
+            console.print(f"  source {source.name}: {pkgs} [{state}] sha256 {source.model_bin_sha256[:16]}…")
+        if verify:
+            try:
+                folder, _ = resolve_whisper_folder(name, settings.models_dir, settings.model_cache_dir)
+                console.print(f"  [green]verified[/green] → {folder}")
+            except QCError as exc:
+                err.print(f"  [red]error:[/red] {exc}")
+                raise typer.Exit(1) from exc
+
+
+if __name__ == "__main__":
+    app()

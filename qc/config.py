@@ -1,0 +1,136 @@
+"""Settings: per-hotline-line configuration plus pipeline knobs, from a YAML file and QC_* env vars.
+
+Priority: environment (``QC_DB_PATH=...``, ``QC_ASR__BEAM_SIZE=1``) over the YAML file over defaults.
+The file is ``--config FILE`` or ``$QC_CONFIG``; without one, the defaults below describe a
+Mandarin 12345 line with a stereo recorder that puts the agent on the left channel.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from qc.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+Script = Literal["t2s", "s2t", "s2hk", "none"]
+
+
+class LineConfig(BaseModel):
+    """One hotline line (a number callers dial), as its operators would describe it."""
+
+    name: str = "12345 市民服务热线"
+    # ISO code Whisper understands ("zh", "en"), or null to detect per call.
+    language: str | None = "zh"
+    # OpenCC conversion applied to every transcript before any rule runs.
+    script: Script = "t2s"
+    agent_channel: int = Field(0, ge=0, le=1, description="0 = left, 1 = right")
+    rubric: str = "12345.yaml"
+    # Words that only an agent says at the start of a call; used to tell agent from caller
+    # on mono recordings.
+    agent_opening_cues: list[str] = [
+        "请问有什么可以帮",
+        "有什么可以帮您",
+        "有什么能帮",
+        "12345",
+        "热线",
+        "how can i help",
+        "how may i help",
+    ]
+
+
+class AsrConfig(BaseModel):
+    model: str = "whisper-base"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    # "auto": int8 on CPU, float16 on GPU.
+    compute_type: str = "auto"
+    beam_size: int = Field(5, ge=1, le=10)
+    # Bounded fallback: hold music and noise must not make one call take minutes.
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4)
+    cpu_threads: int = Field(0, ge=0, description="0 = cores / workers")
+    vad_min_silence_ms: int = 500
+    vad_speech_pad_ms: int = 200
+
+
+class AudioLimits(BaseModel):
+    # Longer recordings are refused before decoding: 2 h of 16 kHz float32 stereo is ~0.9 GB.
+    max_duration_s: float = Field(7200.0, gt=0)
+    min_duration_s: float = Field(0.5, ge=0)
+    # Below this peak level (dBFS) a recording is treated as silent.
+    silence_peak_dbfs: float = -60.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
+
+    db_path: Path = Path("qc.duckdb")
+    rubrics_dir: Path = PROJECT_ROOT / "rubrics"
+    models_dir: Path = PROJECT_ROOT / "models"
+    # Where assembled model weights are cached (checksummed), created on first use.
+    model_cache_dir: Path = Path(os.path.expanduser("~/.cache/hotline-qc/models"))
+    workers: int = Field(1, ge=1, le=64)
+    default_line: str = "12345"
+    lines: dict[str, LineConfig] = {
+        "12345": LineConfig(),
+        # English seats of a 12345 line (Guangzhou runs four): same rubric, English decoding.
+        "12345-en": LineConfig(name="12345 English service", language="en", script="none"),
+        # Hong Kong 1823: Cantonese, English and Mandarin callers; language detected per call,
+        # Traditional characters (Hong Kong variants) in the transcript.
+        "1823": LineConfig(name="1823 政府熱線", language=None, script="s2hk"),
+    }
+    asr: AsrConfig = AsrConfig()
+    audio: AudioLimits = AudioLimits()
+
+    @field_validator("lines")
+    @classmethod
+    def _at_least_one_line(cls, lines: dict[str, LineConfig]) -> dict[str, LineConfig]:
+        if not lines:
+            raise ValueError("at least one line must be configured")
+        return lines
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init kwargs; the environment must win over it.
+        return env_settings, init_settings
+
+    def line(self, line_id: str | None) -> tuple[str, LineConfig]:
+        key = line_id or self.default_line
+        if key not in self.lines:
+            known = ", ".join(sorted(self.lines))
+            raise ConfigError(f"line '{key}' is not configured (known lines: {known})")
+        return key, self.lines[key]
+
+
+def load_settings(path: Path | str | None = None, **overrides: object) -> Settings:
+    """Read settings from ``path`` (or ``$QC_CONFIG``), then the environment, then ``overrides``."""
+    path = path or os.environ.get("QC_CONFIG")
+    data: dict = {}
+    if path:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"config file not found: {file}")
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{file}: expected a mapping of settings at the top level")
+    try:
+        settings = Settings(**data)
+        return settings.model_copy(update=overrides) if overrides else settings
+    except ValidationError as exc:
+        where = f"{path}: " if path else ""
+        raise ConfigError(f"{where}invalid settings: {exc}") from exc

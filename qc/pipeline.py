@@ -1,0 +1,173 @@
+"""One recording through every stage: audio -> speakers -> speech -> rubric -> a CallResult.
+
+Plain functions, no Prefect: the flows in ``pipelines/`` call ``score_call`` as a task, and tests
+and benchmarks call it directly. A bad recording becomes a failed CallResult with the reason; only
+errors worth a retry (TransientError) or that stop every call (ModelUnavailable) propagate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from qc import PIPELINE_VERSION
+from qc.audio import DecodedAudio, decode, probe
+from qc.config import LineConfig, Settings
+from qc.diarization import diarize
+from qc.errors import BadRecording, ConfigError
+from qc.records import AudioInfo, CallMeta, CallResult, SpeakersStatus, Utterance
+from qc.rubric import evaluate, load_rubric, score
+from qc.sources import call_id_for
+from qc.speakers import (
+    assign_mono_roles,
+    diarized_utterances,
+    stereo_utterances,
+    swapped_channel_warning,
+    undiarized_utterances,
+)
+from qc.speech import Transcriber
+
+log = logging.getLogger(__name__)
+
+_TRANSCRIBERS: dict[str, Transcriber] = {}
+_TRANSCRIBERS_LOCK = threading.Lock()
+
+
+def get_transcriber(settings: Settings) -> Transcriber:
+    """One Transcriber (and so one loaded model) per process and ASR configuration."""
+    key = f"{settings.asr.model_dump_json()}|{settings.workers}|{settings.models_dir}|{settings.model_cache_dir}"
+    with _TRANSCRIBERS_LOCK:
+        if key not in _TRANSCRIBERS:
+            _TRANSCRIBERS[key] = Transcriber(settings)
+        return _TRANSCRIBERS[key]
+
+
+@dataclass
+class StageTimer:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - began, 3)
+
+
+@dataclass(frozen=True)
+class Speakers:
+    utterances: tuple[Utterance, ...]
+    layout: str
+    status: SpeakersStatus
+    language: str | None
+    language_probability: float | None
+    warnings: tuple[str, ...]
+
+
+def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
+    timer = StageTimer()
+    info: AudioInfo | None = None
+    call_id = call_id_for(None, path)
+    try:
+        with timer("probe"):
+            info = probe(path)
+        call_id = call_id_for(info.sha256, path)
+        line_id, line = settings.line(meta.line)
+        meta = replace(meta, line=line_id)
+        with timer("decode"):
+            audio = decode(info, settings.audio)
+        rubric = load_rubric(settings.rubrics_dir / line.rubric)
+        transcriber = get_transcriber(settings)
+        agent_channel = line.agent_channel if meta.agent_channel is None else meta.agent_channel
+        speakers = (
+            _stereo(audio, line, agent_channel, transcriber, timer)
+            if len(audio.channels) == 2
+            else _mono(audio, line, transcriber, timer)
+        )
+        if not speakers.utterances:
+            raise BadRecording("no speech detected in the recording", stage="speech")
+        with timer("rubric"):
+            verdicts = evaluate(rubric, speakers.utterances, audio.duration_s, roles_known=speakers.status != "unresolved")
+        return CallResult(
+            call_id=call_id,
+            path=str(path),
+            status="scored",
+            meta=meta,
+            pipeline_version=PIPELINE_VERSION,
+            scored_at=datetime.now(timezone.utc),
+            audio=replace(info, duration_s=round(audio.duration_s, 3)),
+            warnings=audio.warnings + speakers.warnings,
+            layout=speakers.layout,  # type: ignore[arg-type]
+            language=speakers.language,
+            language_probability=speakers.language_probability,
+            speakers_status=speakers.status,
+            utterances=speakers.utterances,
+            verdicts=verdicts,
+            rubric_id=rubric.id,
+            rubric_version=rubric.version,
+            score=score(verdicts),
+            stage_seconds=timer.seconds,
+        )
+    except BadRecording as exc:
+        return failed_result(call_id, path, meta, exc.stage, exc.reason, info, timer.seconds)
+    except ConfigError as exc:
+        # A per-call setting (an unknown line in a sidecar, Cantonese on a small model) fails this
+        # call only; the message says what to change.
+        return failed_result(call_id, path, meta, "config", str(exc), info, timer.seconds)
+
+
+def failed_result(
+    call_id: str, path: Path, meta: CallMeta, stage: str, reason: str, info: AudioInfo | None = None,
+    stage_seconds: dict[str, float] | None = None,
+) -> CallResult:
+    log.warning("%s: %s failed: %s", path, stage, reason)
+    return CallResult(
+        call_id=call_id,
+        path=str(path),
+        status="failed",
+        meta=meta,
+        pipeline_version=PIPELINE_VERSION,
+        scored_at=datetime.now(timezone.utc),
+        audio=info,
+        failure_stage=stage,
+        failure_reason=reason,
+        stage_seconds=stage_seconds or {},
+    )
+
+
+def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcriber: Transcriber, timer: StageTimer) -> Speakers:
+    with timer("speech"):
+        transcripts = {ch: transcriber.transcribe(audio.channels[ch], line.language, line.script) for ch in (0, 1)}
+    with timer("speakers"):
+        utterances = stereo_utterances({ch: t.segments for ch, t in transcripts.items()}, agent_channel)
+        warnings = [w for t in transcripts.values() for w in t.warnings]
+        swapped = swapped_channel_warning(utterances, line.agent_opening_cues)
+        if swapped:
+            warnings.append(swapped)
+    main = transcripts[agent_channel] if transcripts[agent_channel].segments else transcripts[1 - agent_channel]
+    return Speakers(tuple(utterances), "stereo", "channels", main.language, main.language_probability, tuple(warnings))
+
+
+def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, timer: StageTimer) -> Speakers:
+    signal = audio.channels[0]
+    with timer("speech"):
+        transcript = transcriber.transcribe(signal, line.language, line.script)
+    warnings = list(transcript.warnings)
+    with timer("speakers"):
+        diarization = diarize(signal)
+        if diarization.resolved:
+            utterances, how = assign_mono_roles(diarized_utterances(transcript.segments, diarization), line.agent_opening_cues)
+            status: SpeakersStatus = "diarized"
+            log.debug("mono roles: %s", how)
+        else:
+            utterances = undiarized_utterances(transcript.segments)
+            status = "unresolved"
+            warnings.append(f"speakers unresolved: {diarization.reason}")
+    return Speakers(tuple(utterances), "mono", status, transcript.language, transcript.language_probability, tuple(warnings))

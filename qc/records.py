@@ -1,0 +1,122 @@
+"""Typed, immutable records that flow between the stages.
+
+Stages never mutate a record: they return new ones (``dataclasses.replace``). ``to_dict``
+gives plain JSON-able data for the CLI, the store and Prefect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Role = Literal["agent", "caller", "unknown"]
+CallStatus = Literal["scored", "failed"]
+VerdictValue = Literal["pass", "fail", "na"]
+# How speakers were separated: by recorder channel, by diarization, or not at all.
+SpeakersStatus = Literal["channels", "diarized", "unresolved"]
+
+
+def to_dict(record: Any) -> dict:
+    return dataclasses.asdict(record)
+
+
+@dataclass(frozen=True)
+class CallMeta:
+    """What the recorder or the operator tells us about a call, beside the audio."""
+
+    line: str | None = None
+    agent_id: str | None = None
+    caller_hash: str | None = None
+    started_at: datetime | None = None
+    agent_channel: int | None = None  # overrides the line's default for this recording
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the file header says, before any decoding."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    container: str
+    sample_rate: int
+    channels: int
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One speaker's stretch of speech, with the words that make it up."""
+
+    speaker: str  # "ch0"/"ch1" for channel speakers, "S1"/"S2" for diarized ones
+    role: Role
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    channel: int | None = None
+    avg_logprob: float | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a verdict came out as it did: where, who, which words."""
+
+    start: float
+    end: float
+    role: Role
+    matched: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    item_id: str
+    title: str
+    verdict: VerdictValue
+    points: float
+    max_points: float
+    severity: str
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """Everything the pipeline learned about one recording, scored or failed."""
+
+    call_id: str
+    path: str
+    status: CallStatus
+    meta: CallMeta
+    pipeline_version: str
+    scored_at: datetime
+    audio: AudioInfo | None = None
+    failure_stage: str | None = None
+    failure_reason: str | None = None
+    warnings: tuple[str, ...] = ()
+    layout: Literal["stereo", "mono"] | None = None
+    language: str | None = None
+    language_probability: float | None = None
+    speakers_status: SpeakersStatus | None = None
+    utterances: tuple[Utterance, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    rubric_id: str | None = None
+    rubric_version: str | None = None
+    score: float | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Rubric items the call failed: what an inspector looks at first."""
+        return tuple(v.item_id for v in self.verdicts if v.verdict == "fail")

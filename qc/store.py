@@ -1,0 +1,325 @@
+"""The DuckDB store: schema, migrations, bulk writes and the queries the CLI needs.
+
+One process writes (DuckDB allows one read-write process or many read-only ones); the flow funnels
+every result through ``Store.write``. A call's rows are replaced as a unit inside one transaction,
+so scoring the same recording twice leaves one call, and a crash mid-write leaves the old rows.
+Rows go in as Arrow tables: DuckDB's executemany is far too slow for per-word data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from qc.records import CallResult
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+# Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE calls (
+            call_id VARCHAR PRIMARY KEY,      -- content hash of the recording (sha256, 24 hex)
+            path VARCHAR NOT NULL,            -- where it was last scored from
+            file_name VARCHAR,
+            size_bytes BIGINT,
+            line VARCHAR,
+            agent_id VARCHAR,
+            caller_hash VARCHAR,
+            started_at TIMESTAMP,
+            duration_s DOUBLE,
+            sample_rate INTEGER,
+            channels INTEGER,
+            container VARCHAR,
+            layout VARCHAR,                   -- stereo | mono
+            language VARCHAR,
+            language_probability DOUBLE,
+            speakers_status VARCHAR,          -- channels | diarized | unresolved
+            status VARCHAR NOT NULL,          -- scored | failed
+            failure_stage VARCHAR,
+            failure_reason VARCHAR,
+            warnings VARCHAR[],
+            rubric_id VARCHAR,
+            rubric_version VARCHAR,
+            score DOUBLE,                     -- 0-100 over applicable rubric items
+            flags VARCHAR[],                  -- failed rubric items
+            pipeline_version VARCHAR NOT NULL,
+            stage_seconds JSON,
+            scored_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE utterances (
+            call_id VARCHAR NOT NULL,
+            idx INTEGER NOT NULL,
+            speaker VARCHAR,
+            role VARCHAR,                     -- agent | caller | unknown
+            channel INTEGER,
+            start_s DOUBLE,
+            end_s DOUBLE,
+            text VARCHAR,
+            avg_logprob DOUBLE,
+            words STRUCT(text VARCHAR, start_s DOUBLE, end_s DOUBLE, probability DOUBLE)[]
+        )""",
+        """CREATE TABLE rule_hits (
+            call_id VARCHAR NOT NULL,
+            rubric_id VARCHAR,
+            item_id VARCHAR NOT NULL,
+            title VARCHAR,
+            verdict VARCHAR NOT NULL,         -- pass | fail | na
+            points DOUBLE,
+            max_points DOUBLE,
+            severity VARCHAR,
+            reason VARCHAR,
+            evidence STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]
+        )""",
+        """CREATE TABLE failures (             -- history: every failed attempt, never overwritten
+            call_id VARCHAR,
+            path VARCHAR,
+            stage VARCHAR,
+            reason VARCHAR,
+            pipeline_version VARCHAR,
+            failed_at TIMESTAMP
+        )""",
+        "CREATE INDEX utterances_call ON utterances(call_id)",
+        "CREATE INDEX rule_hits_call ON rule_hits(call_id)",
+    ],
+}
+
+CALL_TABLES = ("utterances", "rule_hits", "calls")
+
+
+class Store:
+    """A DuckDB file with the hotline-qc schema. Use as a context manager or call ``close``."""
+
+    def __init__(self, path: Path | str, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"no database at {self.path} (score some calls first: qc score PATH)")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            migrate(self.con)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.begin()
+        try:
+            yield self.con
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def write(self, results: list[CallResult]) -> None:
+        """Replace each call's rows with the new result, all calls in one transaction."""
+        if not results:
+            return
+        ids = [r.call_id for r in results]
+        tables = {"calls": calls_table(results), "utterances": utterances_table(results), "rule_hits": rule_hits_table(results)}
+        failures = failures_table([r for r in results if r.status == "failed"])
+        with self._transaction() as con:
+            for table in CALL_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest($ids))", {"ids": ids})
+            for table in reversed(CALL_TABLES):
+                if tables[table].num_rows:
+                    con.register("incoming", tables[table])
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                    con.unregister("incoming")
+            if failures.num_rows:
+                con.register("incoming", failures)
+                con.execute("INSERT INTO failures BY NAME SELECT * FROM incoming")
+                con.unregister("incoming")
+
+    def scored_ids(self, pipeline_version: str | None = None) -> set[str]:
+        sql = "SELECT call_id FROM calls WHERE status = 'scored'"
+        params: list = []
+        if pipeline_version:
+            sql += " AND pipeline_version = ?"
+            params.append(pipeline_version)
+        return {row[0] for row in self.con.execute(sql, params).fetchall()}
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("calls", "utterances", "rule_hits", "failures"):
+            out[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        out.update(
+            {f"calls_{status}": n for status, n in self.con.execute("SELECT status, count(*) FROM calls GROUP BY ALL").fetchall()}
+        )
+        return out
+
+    def schema_version(self) -> int:
+        return current_version(self.con)
+
+    def find_call(self, prefix: str) -> list[str]:
+        rows = self.con.execute("SELECT call_id FROM calls WHERE starts_with(call_id, ?) ORDER BY call_id", [prefix]).fetchall()
+        return [r[0] for r in rows]
+
+    def call(self, call_id: str) -> dict | None:
+        cur = self.con.execute("SELECT * FROM calls WHERE call_id = ?", [call_id])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        call = dict(zip([d[0] for d in cur.description], row))
+        call["utterances"] = self._rows("SELECT * FROM utterances WHERE call_id = ? ORDER BY idx", call_id)
+        call["rule_hits"] = self._rows("SELECT * FROM rule_hits WHERE call_id = ? ORDER BY item_id", call_id)
+        return call
+
+    def _rows(self, sql: str, *params: object) -> list[dict]:
+        cur = self.con.execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations between the file's version and ``target``; refuse a newer file."""
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {version} is newer than this hotline-qc ({SCHEMA_VERSION}): upgrade hotline-qc"
+        )
+    for step in range(version + 1, target + 1):
+        con.begin()
+        try:
+            for statement in MIGRATIONS[step]:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [step, _now()])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        log.info("database migrated to schema version %d", step)
+    return max(version, target)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def calls_table(results: list[CallResult]) -> pa.Table:
+    rows = []
+    for r in results:
+        a = r.audio
+        rows.append(
+            dict(
+                call_id=r.call_id,
+                path=r.path,
+                file_name=Path(r.path).name,
+                size_bytes=a.size_bytes if a else None,
+                line=r.meta.line,
+                agent_id=r.meta.agent_id,
+                caller_hash=r.meta.caller_hash,
+                started_at=r.meta.started_at,
+                duration_s=a.duration_s if a else None,
+                sample_rate=a.sample_rate if a else None,
+                channels=a.channels if a else None,
+                container=a.container if a else None,
+                layout=r.layout,
+                language=r.language,
+                language_probability=r.language_probability,
+                speakers_status=r.speakers_status,
+                status=r.status,
+                failure_stage=r.failure_stage,
+                failure_reason=r.failure_reason,
+                warnings=list(r.warnings),
+                rubric_id=r.rubric_id,
+                rubric_version=r.rubric_version,
+                score=r.score,
+                flags=list(r.flags),
+                pipeline_version=r.pipeline_version,
+                stage_seconds=json.dumps(r.stage_seconds),
+                scored_at=r.scored_at.replace(tzinfo=None),
+            )
+        )
+    return pa.Table.from_pylist(rows, schema=_CALLS_SCHEMA)
+
+
+_CALLS_SCHEMA = pa.schema(
+    [
+        ("call_id", pa.string()), ("path", pa.string()), ("file_name", pa.string()), ("size_bytes", pa.int64()),
+        ("line", pa.string()), ("agent_id", pa.string()), ("caller_hash", pa.string()), ("started_at", pa.timestamp("us")),
+        ("duration_s", pa.float64()), ("sample_rate", pa.int32()), ("channels", pa.int32()), ("container", pa.string()),
+        ("layout", pa.string()), ("language", pa.string()), ("language_probability", pa.float64()),
+        ("speakers_status", pa.string()), ("status", pa.string()), ("failure_stage", pa.string()),
+        ("failure_reason", pa.string()), ("warnings", pa.list_(pa.string())), ("rubric_id", pa.string()),
+        ("rubric_version", pa.string()), ("score", pa.float64()), ("flags", pa.list_(pa.string())),
+        ("pipeline_version", pa.string()), ("stage_seconds", pa.string()), ("scored_at", pa.timestamp("us")),
+    ]
+)
+
+_WORD = pa.struct([("text", pa.string()), ("start_s", pa.float64()), ("end_s", pa.float64()), ("probability", pa.float64())])
+_EVIDENCE = pa.struct(
+    [("start_s", pa.float64()), ("end_s", pa.float64()), ("role", pa.string()), ("matched", pa.string()), ("text", pa.string())]
+)
+
+
+def utterances_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(
+            call_id=r.call_id, idx=i, speaker=u.speaker, role=u.role, channel=u.channel, start_s=u.start, end_s=u.end,
+            text=u.text, avg_logprob=u.avg_logprob,
+            words=[dict(text=w.text, start_s=w.start, end_s=w.end, probability=w.probability) for w in u.words],
+        )
+        for r in results
+        for i, u in enumerate(r.utterances)
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("idx", pa.int32()), ("speaker", pa.string()), ("role", pa.string()),
+         ("channel", pa.int32()), ("start_s", pa.float64()), ("end_s", pa.float64()), ("text", pa.string()),
+         ("avg_logprob", pa.float64()), ("words", pa.list_(_WORD))]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def rule_hits_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(
+            call_id=r.call_id, rubric_id=r.rubric_id, item_id=v.item_id, title=v.title, verdict=v.verdict,
+            points=v.points, max_points=v.max_points, severity=v.severity, reason=v.reason,
+            evidence=[dict(start_s=e.start, end_s=e.end, role=e.role, matched=e.matched, text=e.text) for e in v.evidence],
+        )
+        for r in results
+        for v in r.verdicts
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("rubric_id", pa.string()), ("item_id", pa.string()), ("title", pa.string()),
+         ("verdict", pa.string()), ("points", pa.float64()), ("max_points", pa.float64()), ("severity", pa.string()),
+         ("reason", pa.string()), ("evidence", pa.list_(_EVIDENCE))]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def failures_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(call_id=r.call_id, path=r.path, stage=r.failure_stage, reason=r.failure_reason,
+             pipeline_version=r.pipeline_version, failed_at=r.scored_at.replace(tzinfo=None))
+        for r in results
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("path", pa.string()), ("stage", pa.string()), ("reason", pa.string()),
+         ("pipeline_version", pa.string()), ("failed_at", pa.timestamp("us"))]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
