@@ -36,6 +36,11 @@ class DecodedAudio:
     warnings: tuple[str, ...] = ()
 
     @property
+    def narrowband(self) -> bool:
+        """Telephone-band source (8 kHz and below): the speech stops at 4 kHz whatever the rate now."""
+        return self.source_rate <= 8000
+
+    @property
     def duration_s(self) -> float:
         return len(self.channels[0]) / TARGET_RATE if self.channels else 0.0
 
@@ -62,6 +67,8 @@ def probe(path: Path) -> AudioInfo:
     rate, channels, frames, container = _probe_header(path)
     if rate <= 0 or channels <= 0:
         raise BadRecording(f"no audio stream found ({container})")
+    # libsndfile reports the frames actually present; the RIFF header says what was meant to be.
+    frames = max(frames, _declared_wav_frames(path) or 0)
     return AudioInfo(
         path=str(path),
         sha256=sha,
@@ -71,6 +78,28 @@ def probe(path: Path) -> AudioInfo:
         channels=channels,
         duration_s=frames / rate if frames else 0.0,
     )
+
+
+def _declared_wav_frames(path: Path) -> int | None:
+    """Frames the WAV header promises (data chunk size / block align), or None for other files."""
+    import struct
+
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, block_align = 12, 0
+    while pos + 8 <= len(head):
+        chunk, size = head[pos : pos + 4], struct.unpack("<I", head[pos + 4 : pos + 8])[0]
+        if chunk == b"fmt " and pos + 22 <= len(head):
+            block_align = struct.unpack("<H", head[pos + 20 : pos + 22])[0]
+        elif chunk == b"data":
+            # 0xFFFFFFFF and 0 are "size unknown" markers written by streaming recorders.
+            if not block_align or size in (0, 0xFFFFFFFF):
+                return None
+            return size // block_align
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _probe_header(path: Path) -> tuple[int, int, int, str]:

@@ -54,6 +54,11 @@ class AsrConfig(BaseModel):
     # Bounded fallback: hold music and noise must not make one call take minutes.
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4)
     cpu_threads: int = Field(0, ge=0, description="0 = cores / workers")
+    # Silero's speech probabilities drop on 8 kHz telephone audio: at 0.5 it heard 59 % of one
+    # sample caller's speech and none of one agent's; at 0.25 it heard 85-100 % of every channel
+    # (audio_samples/, measured 2026-11). Wideband audio keeps a stricter threshold.
+    vad_threshold: float = Field(0.4, gt=0, lt=1)
+    vad_threshold_narrowband: float = Field(0.25, gt=0, lt=1)
     vad_min_silence_ms: int = 500
     vad_speech_pad_ms: int = 200
 

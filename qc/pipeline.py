@@ -144,7 +144,9 @@ def failed_result(
 
 def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcriber: Transcriber, timer: StageTimer) -> Speakers:
     with timer("speech"):
-        transcripts = {ch: transcriber.transcribe(audio.channels[ch], line.language, line.script) for ch in (0, 1)}
+        transcripts = {
+            ch: transcriber.transcribe(audio.channels[ch], line.language, line.script, audio.narrowband) for ch in (0, 1)
+        }
     with timer("speakers"):
         utterances = stereo_utterances({ch: t.segments for ch, t in transcripts.items()}, agent_channel)
         warnings = [w for t in transcripts.values() for w in t.warnings]
@@ -158,7 +160,7 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
 def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, timer: StageTimer) -> Speakers:
     signal = audio.channels[0]
     with timer("speech"):
-        transcript = transcriber.transcribe(signal, line.language, line.script)
+        transcript = transcriber.transcribe(signal, line.language, line.script, audio.narrowband)
     warnings = list(transcript.warnings)
     with timer("speakers"):
         diarization = diarize(signal)

@@ -50,9 +50,10 @@ class Transcriber:
         self.model = whisper_model(str(folder), asr.device, asr.compute_type, threads, settings.workers)
         self.options = asr
 
-    def transcribe(self, audio: np.ndarray, language: str | None, script: str) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None, script: str, narrowband: bool = False) -> Transcript:
+        """``narrowband``: the recording was 8 kHz (telephone band) before resampling."""
         check_language(language, self.languages)
-        segments, info = self.model.transcribe(audio, **decode_options(self.options, language))
+        segments, info = self.model.transcribe(audio, **decode_options(self.options, language, narrowband))
         kept: list[Segment] = []
         warnings: list[str] = []
         for seg in segments:
@@ -71,7 +72,7 @@ class Transcriber:
         return Transcript(info.language, round(float(info.language_probability), 4), tuple(kept), tuple(warnings))
 
 
-def decode_options(asr: AsrConfig, language: str | None) -> dict:
+def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = False) -> dict:
     return dict(
         language=language,
         beam_size=asr.beam_size,
@@ -80,7 +81,11 @@ def decode_options(asr: AsrConfig, language: str | None) -> dict:
         condition_on_previous_text=False,
         word_timestamps=True,
         vad_filter=True,
-        vad_parameters=dict(min_silence_duration_ms=asr.vad_min_silence_ms, speech_pad_ms=asr.vad_speech_pad_ms),
+        vad_parameters=dict(
+            threshold=asr.vad_threshold_narrowband if narrowband else asr.vad_threshold,
+            min_silence_duration_ms=asr.vad_min_silence_ms,
+            speech_pad_ms=asr.vad_speech_pad_ms,
+        ),
         compression_ratio_threshold=2.4,
         log_prob_threshold=-1.0,
         no_speech_threshold=0.6,

@@ -1,0 +1,109 @@
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+
+from qc.records import AudioInfo, CallMeta, CallResult, Evidence, Utterance, Verdict, Word
+from qc.store import SCHEMA_VERSION, Store
+
+
+def result(call_id="abc123", text="您好，请问有什么可以帮您", status="scored", **kw) -> CallResult:
+    words = tuple(Word(ch, i * 0.2, i * 0.2 + 0.2, 0.9) for i, ch in enumerate(text))
+    return CallResult(
+        call_id=call_id,
+        path=f"/rec/{call_id}.wav",
+        status=status,
+        meta=CallMeta(line="12345", agent_id="A001", started_at=datetime(2026, 11, 24, 9, 0)),
+        pipeline_version="test",
+        scored_at=datetime.now(timezone.utc),
+        audio=AudioInfo(f"/rec/{call_id}.wav", "f" * 64, 1000, "WAV/ULAW", 8000, 2, 30.0),
+        layout="stereo",
+        language="zh",
+        speakers_status="channels",
+        utterances=(Utterance("ch0", "agent", 0.0, 3.0, text, words, 0, -0.2), Utterance("ch1", "caller", 3.5, 5.0, "你好", (), 1, -0.3)),
+        verdicts=(Verdict("greeting", "问候", "pass", 10, 10, "normal", "heard", (Evidence(0.0, 0.4, "agent", "您好", text),)),),
+        rubric_id="12345",
+        rubric_version="1",
+        score=100.0,
+        stage_seconds={"speech": 1.5},
+        **kw,
+    )
+
+
+def test_scoring_the_same_call_twice_leaves_one_call(tmp_path):
+    with Store(tmp_path / "qc.duckdb") as store:
+        store.write([result()])
+        store.write([result(text="您好，这是第二次")])
+        counts = store.counts()
+        assert counts["calls"] == 1 and counts["utterances"] == 2 and counts["rule_hits"] == 1
+        call = store.call("abc123")
+    assert call["utterances"][0]["text"] == "您好，这是第二次"
+    assert call["utterances"][0]["words"][0] == {"text": "您", "start_s": 0.0, "end_s": 0.2, "probability": 0.9}
+    assert call["rule_hits"][0]["evidence"][0]["matched"] == "您好"
+
+
+def test_failed_call_replaces_old_rows_and_failures_keep_history(tmp_path):
+    failed = replace(result(), status="failed", utterances=(), verdicts=(), score=None,
+                     failure_stage="audio", failure_reason="silent recording")
+    with Store(tmp_path / "qc.duckdb") as store:
+        store.write([result()])
+        store.write([failed])
+        store.write([failed])
+        counts = store.counts()
+        assert counts["calls"] == 1 and counts["calls_failed"] == 1
+        assert counts["utterances"] == 0 and counts["failures"] == 2
+        assert store.scored_ids() == set()
+
+
+def test_database_is_plain_duckdb_queryable_by_anyone(tmp_path):
+    path = tmp_path / "qc.duckdb"
+    with Store(path) as store:
+        store.write([result("a1"), result("b2")])
+    con = duckdb.connect(str(path), read_only=True)
+    rows = con.execute("SELECT call_id, score, flags, language FROM calls ORDER BY call_id").fetchall()
+    words = con.execute("SELECT count(*) FROM utterances, unnest(words)").fetchone()[0]
+    con.close()
+    assert rows == [("a1", 100.0, [], "zh"), ("b2", 100.0, [], "zh")]
+    assert words == 2 * len("您好，请问有什么可以帮您")
+
+
+def test_schema_version_and_refusing_a_newer_database(tmp_path):
+    path = tmp_path / "qc.duckdb"
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_migrations VALUES (?, now())", [SCHEMA_VERSION + 1])
+    con.close()
+    with pytest.raises(RuntimeError, match="newer than this hotline-qc"):
+        Store(path)
+
+
+def test_reopening_does_not_rerun_migrations(tmp_path):
+    path = tmp_path / "qc.duckdb"
+    with Store(path) as store:
+        store.write([result()])
+    with Store(path) as store:
+        assert store.counts()["calls"] == 1
+        assert store.con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_failed_write_leaves_the_previous_rows(tmp_path):
+    with Store(tmp_path / "qc.duckdb") as store:
+        store.write([result()])
+        broken = replace(result(), status=None)  # violates NOT NULL: the whole write must roll back
+        with pytest.raises(duckdb.Error):
+            store.write([broken])
+        assert store.counts()["calls"] == 1 and store.counts()["utterances"] == 2
+
+
+def test_read_only_open_of_a_missing_database_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="qc score"):
+        Store(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_find_call_by_prefix(tmp_path):
+    with Store(tmp_path / "qc.duckdb") as store:
+        store.write([result("abc111"), result("abd222")])
+        assert store.find_call("abc") == ["abc111"]
+        assert store.find_call("ab") == ["abc111", "abd222"]
