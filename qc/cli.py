@@ -99,18 +99,21 @@ def score(
 
 def summary_table(results: list[CallResult]) -> Table:
     table = Table(title="Calls", show_lines=False)
-    for column in ("call", "file", "duration", "language", "speakers", "score", "flags / reason"):
-        table.add_column(column, overflow="fold")
+    table.add_column("call", no_wrap=True)
+    table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=26)
+    for column in ("secs", "lang", "speakers", "score"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("flags / reason", overflow="fold", min_width=16)
     for r in sorted(results, key=lambda r: r.path):
-        duration = f"{r.audio.duration_s:.1f} s" if r.audio else "-"
+        duration = f"{r.audio.duration_s:.0f}" if r.audio else "-"
         if r.status == "failed":
-            table.add_row(r.call_id[:12], Path(r.path).name, duration, "-", "-", "[red]failed[/red]", f"{r.failure_stage}: {r.failure_reason}")
+            table.add_row(r.call_id[:10], Path(r.path).name, duration, "-", "-", "[red]failed[/red]", f"{r.failure_stage}: {r.failure_reason}")
             continue
         flags = ", ".join(r.flags) or "-"
         if r.warnings:
             flags += f" ({len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''})"
         score = f"{r.score:.0f}" if r.score is not None else "-"
-        table.add_row(r.call_id[:12], Path(r.path).name, duration, r.language or "-", r.speakers_status or "-", score, flags)
+        table.add_row(r.call_id[:10], Path(r.path).name, duration, r.language or "-", r.speakers_status or "-", score, flags)
     return table
 
 
@@ -201,7 +204,7 @@ def models(
         for source in entry.sources:
             state = "installed" if installed_paths(source) else "not installed"
             pkgs = ", ".join(f"{p}=={v}" for p, v in source.packages.items())
-            console.print(f"  source {source.name}: {pkgs} [{state}] sha256 {source.model_bin_sha256[:16]}…")
+            console.print(f"  source {source.name}: {pkgs} ({state}) sha256 {source.model_bin_sha256[:16]}…")
         if verify:
             try:
                 folder, _ = resolve_whisper_folder(name, settings.models_dir, settings.model_cache_dir)

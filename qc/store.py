@@ -189,13 +189,18 @@ class Store:
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = 'main'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
     row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
     """Apply the migrations between the file's version and ``target``; refuse a newer file."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
     version = current_version(con)
     if version > SCHEMA_VERSION:
         raise RuntimeError(

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+
+import pipelines  # noqa: F401 - sets Prefect's offline defaults before any Prefect server starts
 import pytest
 import soundfile as sf
 
