@@ -195,7 +195,7 @@ def models(
     config: Optional[Path] = ConfigOpt,
 ) -> None:
     """List the models in the registry, their source packages, licences and whether they are installed."""
-    from qc.models import load_registry, resolve_whisper_folder
+    from qc.models import load_registry, resolve_whisper_folder, shipped_model_file
     from qc.models import _source_paths as installed_paths
 
     settings = _settings(config, None)
@@ -205,10 +205,16 @@ def models(
             state = "installed" if installed_paths(source) else "not installed"
             pkgs = ", ".join(f"{p}=={v}" for p, v in source.packages.items())
             console.print(f"  source {source.name}: {pkgs} ({state}) sha256 {source.model_bin_sha256[:16]}…")
+        if entry.file:
+            state = "present" if (settings.models_dir / entry.file).is_file() else "missing"
+            console.print(f"  file models/{entry.file} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
         if verify:
             try:
-                folder, _ = resolve_whisper_folder(name, settings.models_dir, settings.model_cache_dir)
-                console.print(f"  [green]verified[/green] → {folder}")
+                if entry.file:
+                    where = shipped_model_file(name, settings.models_dir)
+                else:
+                    where, _ = resolve_whisper_folder(name, settings.models_dir, settings.model_cache_dir)
+                console.print(f"  [green]verified[/green] → {where}")
             except QCError as exc:
                 err.print(f"  [red]error:[/red] {exc}")
                 raise typer.Exit(1) from exc

@@ -1,10 +1,11 @@
-"""A first, torch-free diarizer for mono calls: who spoke when, two speakers, or "unresolved".
+"""Who spoke when on a mono call: two speakers, or an honest "unresolved".
 
-Speech found by Silero VAD is cut into short overlapping windows; each window is described by its
-cepstral envelope (MFCC mean/std from Whisper's log-mel front end) and its pitch; Ward clustering
-splits the windows into two voices. When the two groups are not clearly apart (silhouette below a
-threshold, or one "speaker" with almost no speech) the call is reported unresolved rather than
-guessed. pyannote.audio replaces this for mono calls where torch is installed (a separate stage).
+Speech found by Silero VAD is cut into 1.5 s windows every 0.75 s; each window gets a CAM++ speaker
+embedding (``qc.voiceprint``, onnxruntime, no torch); the embeddings are centred on the call's mean
+(what is common to both voices, the line and the codec, drops out) and split into two groups by
+average-linkage clustering on cosine distance. When the groups are not clearly apart (silhouette
+under a threshold, or one "speaker" with almost no speech) the call is reported unresolved rather
+than guessed. pyannote.audio's pipeline takes over for mono calls in a later stage.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qc.voiceprint import SpeakerEmbedder
+
 SAMPLE_RATE = 16000
-WINDOW_S = 1.0
-HOP_S = 0.5
-MIN_SILHOUETTE = 0.12
+WINDOW_S = 1.5
+HOP_S = 0.75
+# The gate between "two voices" and "one voice split in two", from the sample calls (2026-11):
+# two-speaker mixes gave silhouette 0.21-0.38 and centroid cosine 0.77-0.90; single channels
+# (one speaker) gave silhouette 0.08-0.22 and centroid cosine 0.89-0.96. Both must agree.
+MIN_SILHOUETTE = 0.2
+MAX_CENTROID_COSINE = 0.9
 MIN_SHARE = 0.05  # the smaller speaker must hold at least this share of the speech windows
-PITCH_WEIGHT = 3.0  # pitch separates telephone voices better than the 8 kHz-limited spectrum
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,25 @@ class SpeakerTurn:
 
 
 @dataclass(frozen=True)
+class VoiceModel:
+    """The two voices found in a call, to place longer stretches of speech by their own embedding."""
+
+    call_mean: np.ndarray  # mean raw embedding of the call's windows
+    centroids: dict[str, np.ndarray]  # speaker -> unit centroid in the centred space
+
+    def nearest(self, raw_embedding: np.ndarray) -> str:
+        x = raw_embedding - self.call_mean
+        x = x / max(float(np.linalg.norm(x)), 1e-8)
+        return max(self.centroids, key=lambda name: float(x @ self.centroids[name]))
+
+
+@dataclass(frozen=True, eq=False)
 class Diarization:
     resolved: bool
     turns: tuple[SpeakerTurn, ...]
     silhouette: float | None
     reason: str = ""
+    voices: VoiceModel | None = None
 
     def speaker_at(self, start: float, end: float) -> str | None:
         """The speaker whose turns overlap [start, end] most; the nearest turn when none overlaps."""
@@ -50,11 +70,11 @@ class Diarization:
         return best or nearest
 
 
-def speech_regions(audio: np.ndarray) -> list[tuple[float, float]]:
+def speech_regions(audio: np.ndarray, vad_threshold: float) -> list[tuple[float, float]]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    stamps = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=250, speech_pad_ms=30))
-    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+    options = VadOptions(threshold=vad_threshold, min_silence_duration_ms=250, speech_pad_ms=30)
+    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in get_speech_timestamps(audio, options)]
 
 
 def windows_over(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -72,88 +92,67 @@ def windows_over(regions: list[tuple[float, float]]) -> list[tuple[float, float]
     return out
 
 
-def diarize(audio: np.ndarray) -> Diarization:
-    regions = speech_regions(audio)
-    windows = windows_over(regions)
+def diarize(audio: np.ndarray, embedder: SpeakerEmbedder, vad_threshold: float = 0.4) -> Diarization:
+    windows = windows_over(speech_regions(audio, vad_threshold))
     if len(windows) < 4:
         return Diarization(False, (), None, "too little speech to separate speakers")
-    features = window_features(audio, windows)
-    labels = two_clusters(features)
+    raw = embedder.embed_windows(audio, windows)
+    embeddings = centred(raw)
+    labels = two_clusters(embeddings)
     shares = np.bincount(labels, minlength=2) / len(labels)
-    score = silhouette(features, labels)
-    if shares.min() < MIN_SHARE or score < MIN_SILHOUETTE:
+    score = silhouette(embeddings, labels)
+    similarity = centroid_cosine(raw, labels)
+    if shares.min() < MIN_SHARE or score < MIN_SILHOUETTE or similarity > MAX_CENTROID_COSINE:
         return Diarization(
-            False, (), round(score, 3), f"voices not separable (silhouette {score:.2f}, minority share {shares.min():.0%})"
+            False, (), round(score, 3),
+            f"voices not separable (silhouette {score:.2f}, voice similarity {similarity:.2f}, "
+            f"smaller voice {shares.min():.0%} of speech)",
         )
-    labels = smooth(labels)
-    return Diarization(True, tuple(_turns(windows, labels)), round(score, 3))
+    smoothed = smooth(labels)
+    names = _names_by_first_appearance(smoothed)
+    voices = VoiceModel(raw.mean(axis=0), {names[k]: _unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)})
+    return Diarization(True, tuple(_turns(windows, smoothed, names)), round(score, 3), voices=voices)
 
 
-def window_features(audio: np.ndarray, windows: list[tuple[float, float]]) -> np.ndarray:
-    from scipy.fft import dct
-
-    log_mel = _log_mel(audio)  # (80, frames), 100 frames per second
-    f0 = frame_pitch(audio)  # one value per 10 ms, NaN when unvoiced
-    rows = []
-    for start, end in windows:
-        a, b = int(start * 100), max(int(end * 100), int(start * 100) + 1)
-        mfcc = dct(log_mel[:, a:b], type=2, axis=0, norm="ortho")[1:20]
-        voiced = f0[a:b][~np.isnan(f0[a:b])]
-        pitch = np.log(np.median(voiced)) if voiced.size >= 3 else np.nan
-        rows.append(np.concatenate([mfcc.mean(axis=1), mfcc.std(axis=1), [pitch]]))
-    feats = np.asarray(rows, dtype=np.float64)
-    # Windows with no voiced frames take the median pitch: they should not pull either way.
-    pitch_col = feats[:, -1]
-    pitch_col[np.isnan(pitch_col)] = np.nanmedian(pitch_col) if np.any(~np.isnan(pitch_col)) else 0.0
-    std = feats.std(axis=0)
-    std[std == 0] = 1.0
-    z = (feats - feats.mean(axis=0)) / std
-    z[:, -1] *= PITCH_WEIGHT
-    return z
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-8)
 
 
-def _log_mel(audio: np.ndarray) -> np.ndarray:
-    from faster_whisper.feature_extractor import FeatureExtractor
-
-    return FeatureExtractor(feature_size=80)(audio)
-
-
-def frame_pitch(audio: np.ndarray, frame: int = 640, hop: int = 160, batch: int = 2048) -> np.ndarray:
-    """Autocorrelation pitch (60-400 Hz) per 10 ms frame; NaN where the frame is not voiced."""
-    if len(audio) < frame:
-        return np.full(max(1, len(audio) // hop), np.nan)
-    frames = np.lib.stride_tricks.sliding_window_view(audio, frame)[::hop]
-    lag_min, lag_max = SAMPLE_RATE // 400, SAMPLE_RATE // 60
-    out = np.full(len(frames), np.nan)
-    window = np.hanning(frame)
-    for i in range(0, len(frames), batch):
-        block = frames[i : i + batch] * window
-        block = block - block.mean(axis=1, keepdims=True)
-        spec = np.fft.rfft(block, n=2 * frame, axis=1)
-        ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, : lag_max + 1]
-        energy = ac[:, :1]
-        ok = energy[:, 0] > 1e-6
-        norm = np.where(energy > 0, ac / np.maximum(energy, 1e-12), 0.0)
-        lags = np.argmax(norm[:, lag_min:], axis=1) + lag_min
-        peak = norm[np.arange(len(norm)), lags]
-        voiced = ok & (peak > 0.45)
-        out[i : i + len(block)] = np.where(voiced, SAMPLE_RATE / lags, np.nan)
-    return out
+def _names_by_first_appearance(labels: np.ndarray) -> dict[int, str]:
+    """"S1" is whoever spoke first."""
+    names: dict[int, str] = {}
+    for label in labels.tolist():
+        names.setdefault(label, f"S{len(names) + 1}")
+    for label in (0, 1):
+        names.setdefault(label, f"S{len(names) + 1}")
+    return names
 
 
-def two_clusters(features: np.ndarray) -> np.ndarray:
+def centroid_cosine(embeddings: np.ndarray, labels: np.ndarray) -> float:
+    """How alike the two groups' average voices are (1.0 = the same voice)."""
+    if len(set(labels.tolist())) < 2:
+        return 1.0
+    a, b = embeddings[labels == 0].mean(axis=0), embeddings[labels == 1].mean(axis=0)
+    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+
+
+def centred(embeddings: np.ndarray) -> np.ndarray:
+    out = embeddings - embeddings.mean(axis=0, keepdims=True)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
+
+
+def two_clusters(embeddings: np.ndarray) -> np.ndarray:
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    tree = linkage(features, method="ward")
+    tree = linkage(embeddings, method="average", metric="cosine")
     return fcluster(tree, t=2, criterion="maxclust") - 1
 
 
-def silhouette(features: np.ndarray, labels: np.ndarray) -> float:
+def silhouette(embeddings: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette on cosine distance: near 1 for two tight, distant voices, near 0 for one."""
     if len(set(labels.tolist())) < 2:
         return 0.0
-    from scipy.spatial.distance import cdist
-
-    dist = cdist(features, features)
+    dist = 1.0 - embeddings @ embeddings.T
     scores = np.zeros(len(labels))
     for i, label in enumerate(labels):
         same = labels == label
@@ -174,11 +173,7 @@ def smooth(labels: np.ndarray, width: int = 3) -> np.ndarray:
     return (windows.mean(axis=1) > 0.5).astype(labels.dtype)
 
 
-def _turns(windows: list[tuple[float, float]], labels: np.ndarray) -> list[SpeakerTurn]:
-    # Name speakers in order of first appearance, so "S1" is whoever spoke first.
-    order: dict[int, str] = {}
-    for label in labels.tolist():
-        order.setdefault(label, f"S{len(order) + 1}")
+def _turns(windows: list[tuple[float, float]], labels: np.ndarray, order: dict[int, str]) -> list[SpeakerTurn]:
     turns: list[SpeakerTurn] = []
     for (start, end), label in zip(windows, labels.tolist()):
         name = order[label]

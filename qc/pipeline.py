@@ -32,6 +32,7 @@ from qc.speakers import (
     undiarized_utterances,
 )
 from qc.speech import Transcriber
+from qc.voiceprint import SpeakerEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         speakers = (
             _stereo(audio, line, agent_channel, transcriber, timer)
             if len(audio.channels) == 2
-            else _mono(audio, line, transcriber, timer)
+            else _mono(audio, line, transcriber, SpeakerEmbedder(settings.models_dir), _vad_threshold(settings, audio), timer)
         )
         if not speakers.utterances:
             raise BadRecording("no speech detected in the recording", stage="speech")
@@ -121,6 +122,10 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         # A per-call setting (an unknown line in a sidecar, Cantonese on a small model) fails this
         # call only; the message says what to change.
         return failed_result(call_id, path, meta, "config", str(exc), info, timer.seconds)
+
+
+def _vad_threshold(settings: Settings, audio: DecodedAudio) -> float:
+    return settings.asr.vad_threshold_narrowband if audio.narrowband else settings.asr.vad_threshold
 
 
 def failed_result(
@@ -157,15 +162,25 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
     return Speakers(tuple(utterances), "stereo", "channels", main.language, main.language_probability, tuple(warnings))
 
 
-def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, timer: StageTimer) -> Speakers:
+def _mono(
+    audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, embedder: SpeakerEmbedder, vad_threshold: float,
+    timer: StageTimer,
+) -> Speakers:
     signal = audio.channels[0]
     with timer("speech"):
         transcript = transcriber.transcribe(signal, line.language, line.script, audio.narrowband)
     warnings = list(transcript.warnings)
     with timer("speakers"):
-        diarization = diarize(signal)
-        if diarization.resolved:
-            utterances, how = assign_mono_roles(diarized_utterances(transcript.segments, diarization), line.agent_opening_cues)
+        diarization = diarize(signal, embedder, vad_threshold)
+        if diarization.resolved and diarization.voices:
+            voices = diarization.voices
+
+            def voices_of(spans: list[tuple[float, float]]) -> list[str]:
+                return [voices.nearest(e) for e in embedder.embed_windows(signal, spans)]
+
+            utterances, how = assign_mono_roles(
+                diarized_utterances(transcript.segments, diarization, voices_of), line.agent_opening_cues
+            )
             status: SpeakersStatus = "diarized"
             log.debug("mono roles: %s", how)
         else:

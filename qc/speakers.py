@@ -8,6 +8,7 @@ and the agent is the speaker who opens the call (or who says the line's opening 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable
 
 from qc.diarization import Diarization
 from qc.records import Role, Utterance, Word
@@ -16,6 +17,10 @@ from qc.text import normalise_for_match
 
 # A pause this long inside one speaker's speech starts a new utterance.
 MAX_PAUSE_S = 1.2
+# On mono calls, a pause this long may be a change of speaker; so may the end of a sentence.
+UNIT_PAUSE_S = 0.4
+SENTENCE_END = ("。", "？", "！", "?", "!", "…")
+MIN_UNIT_S = 1.0
 OPENING_WINDOW_S = 20.0
 
 
@@ -59,22 +64,51 @@ def stereo_utterances(by_channel: dict[int, tuple[Segment, ...]], agent_channel:
     return sorted(utterances, key=lambda u: (u.start, u.end))
 
 
-def diarized_utterances(segments: tuple[Segment, ...], diarization: Diarization) -> list[Utterance]:
-    """Give each word to the speaker talking at that moment; a speaker change starts a new utterance."""
-    utterances: list[Utterance] = []
+def speech_units(segments: tuple[Segment, ...]) -> list[tuple[Word, ...]]:
+    """Stretches one person most likely said: split at pauses and at the end of a sentence."""
+    units: list[tuple[Word, ...]] = []
     for seg in segments:
         current: list[Word] = []
-        speaker: str | None = None
         for word in seg.words:
-            who = diarization.speaker_at(word.start, word.end) or "S?"
-            gap = word.start - current[-1].end if current else 0.0
-            if current and (who != speaker or gap > MAX_PAUSE_S):
-                utterances.append(_utterance(speaker, current, seg.avg_logprob))
+            if current and word.start - current[-1].end > UNIT_PAUSE_S:
+                units.append(tuple(current))
                 current = []
             current.append(word)
-            speaker = who
+            if word.text.strip().endswith(SENTENCE_END):
+                units.append(tuple(current))
+                current = []
         if current:
-            utterances.append(_utterance(speaker, current, seg.avg_logprob))
+            units.append(tuple(current))
+    return units
+
+
+def diarized_utterances(
+    segments: tuple[Segment, ...],
+    diarization: Diarization,
+    voices_of: Callable[[list[tuple[float, float]]], list[str]] | None = None,
+) -> list[Utterance]:
+    """Give each speech unit a speaker; consecutive units of one speaker make an utterance.
+
+    A unit long enough to carry a voice (``MIN_UNIT_S``) is placed by its own embedding through
+    ``voices_of`` — more reliable than the short diarization windows at a turn change; shorter ones
+    take the speaker of the diarization turns they overlap.
+    """
+    units = speech_units(segments)
+    spans = [(u[0].start, u[-1].end) for u in units]
+    long_enough = [i for i, (a, b) in enumerate(spans) if b - a >= MIN_UNIT_S]
+    by_voice = dict(zip(long_enough, voices_of([spans[i] for i in long_enough]))) if voices_of and long_enough else {}
+    utterances: list[Utterance] = []
+    current: list[Word] = []
+    speaker: str | None = None
+    for i, unit in enumerate(units):
+        who = by_voice.get(i) or diarization.speaker_at(*spans[i]) or "S?"
+        if current and (who != speaker or unit[0].start - current[-1].end > MAX_PAUSE_S):
+            utterances.append(_utterance(speaker, current))
+            current = []
+        current.extend(unit)
+        speaker = who
+    if current:
+        utterances.append(_utterance(speaker, current))
     return sorted(utterances, key=lambda u: (u.start, u.end))
 
 
@@ -86,8 +120,8 @@ def undiarized_utterances(segments: tuple[Segment, ...]) -> list[Utterance]:
     ]
 
 
-def _utterance(speaker: str | None, words: list[Word], avg_logprob: float) -> Utterance:
-    return Utterance(speaker or "S?", "unknown", words[0].start, words[-1].end, join_words(words), tuple(words), None, avg_logprob)
+def _utterance(speaker: str | None, words: list[Word]) -> Utterance:
+    return Utterance(speaker or "S?", "unknown", words[0].start, words[-1].end, join_words(words), tuple(words))
 
 
 def opening_cue_hits(utterances: list[Utterance], cues: list[str]) -> dict[str, int]:

@@ -1,0 +1,76 @@
+"""Mono diarization with the shipped CAM++ weights, scored against reference turns."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qc.audio import decode, mixdown, probe
+from qc.config import AudioLimits
+from qc.diarization import Diarization, SpeakerTurn, diarize, smooth
+from qc.evaluation import diarization_error_rate
+from qc.voiceprint import SpeakerEmbedder
+from tests.conftest import SAMPLES, ground_truth
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return SpeakerEmbedder(MODELS)
+
+
+def load(name, suffix=".flac"):
+    audio = decode(probe(SAMPLES / f"{name}{suffix}"), AudioLimits())
+    return audio, (0.25 if audio.narrowband else 0.4)
+
+
+def reference(name):
+    return [(t["start"], t["end"], t["speaker"]) for t in ground_truth(name)["turns"]]
+
+
+def der(result: Diarization, name: str) -> float:
+    return diarization_error_rate(reference(name), [(t.start, t.end, t.speaker) for t in result.turns])
+
+
+def test_real_two_speaker_recording(embedder):
+    audio, vad = load("en_mono_16k_pyannote_sample")
+    result = diarize(audio.channels[0], embedder, vad)
+    assert result.resolved
+    assert {t.speaker for t in result.turns} == {"S1", "S2"}
+    assert der(result, "en_mono_16k_pyannote_sample") < 0.10
+
+
+@pytest.mark.parametrize("name, suffix", [("zh_stereo_16k_good", ".flac"), ("zh_stereo_8k_no_greeting", ".wav")])
+def test_two_similar_synthetic_voices_mixed_to_mono(embedder, name, suffix):
+    audio, vad = load(name, suffix)
+    result = diarize(mixdown(audio.channels), embedder, vad)
+    assert result.resolved and der(result, name) < 0.25
+
+
+def test_a_single_voice_is_not_split_in_two(embedder):
+    audio, vad = load("zh_stereo_16k_good")
+    result = diarize(audio.channels[0], embedder, vad)
+    assert not result.resolved and "not separable" in result.reason
+
+
+def test_too_little_speech(embedder):
+    result = diarize(np.zeros(16000 * 3, dtype=np.float32), embedder)
+    assert not result.resolved and "too little speech" in result.reason
+
+
+def test_speaker_at_prefers_overlap_then_nearest():
+    d = Diarization(True, (SpeakerTurn(0, 2, "S1"), SpeakerTurn(2.5, 4, "S2")), 0.5)
+    assert d.speaker_at(1.5, 2.2) == "S1"
+    assert d.speaker_at(2.2, 2.4) == "S2"  # in the gap, nearer to S2's turn start
+    assert d.speaker_at(3.9, 4.5) == "S2"
+
+
+def test_smoothing_removes_a_lone_window():
+    assert smooth(np.array([0, 0, 1, 0, 0, 1, 1, 1])).tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
+
+
+def test_der_against_itself_and_against_swapped_labels():
+    ref = [(0.0, 5.0, "a"), (5.0, 9.0, "b")]
+    assert diarization_error_rate(ref, [(0.0, 5.0, "x"), (5.0, 9.0, "y")]) == 0.0
+    assert diarization_error_rate(ref, [(0.0, 9.0, "x")]) == pytest.approx(3.5 / 8.0, abs=0.01)  # collars cut 1 s of the 9 s
