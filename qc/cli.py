@@ -87,7 +87,8 @@ def score(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
         bar.update(job, completed=len(files), description="done")
-    console.print(summary_table(summary.results))
+    if summary.results:
+        console.print(summary_table(summary.results))
     rtf = f", {summary.realtime_factor}× real time" if summary.realtime_factor else ""
     console.print(
         f"scored {summary.scored}, failed {summary.failed}, already scored {summary.skipped}; "
@@ -98,22 +99,24 @@ def score(
 
 
 def summary_table(results: list[CallResult]) -> Table:
-    table = Table(title="Calls", show_lines=False)
+    from rich import box
+
+    table = Table(title="Calls", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("call", no_wrap=True)
-    table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=26)
+    table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=20)
     for column in ("secs", "lang", "speakers", "score"):
         table.add_column(column, no_wrap=True)
-    table.add_column("flags / reason", overflow="fold", min_width=16)
+    table.add_column("flags / reason", overflow="fold", min_width=18)
     for r in sorted(results, key=lambda r: r.path):
         duration = f"{r.audio.duration_s:.0f}" if r.audio else "-"
         if r.status == "failed":
-            table.add_row(r.call_id[:10], Path(r.path).name, duration, "-", "-", "[red]failed[/red]", f"{r.failure_stage}: {r.failure_reason}")
+            table.add_row(r.call_id[:8], Path(r.path).name, duration, "-", "-", "[red]failed[/red]", f"{r.failure_stage}: {r.failure_reason}")
             continue
         flags = ", ".join(r.flags) or "-"
         if r.warnings:
             flags += f" ({len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''})"
         score = f"{r.score:.0f}" if r.score is not None else "-"
-        table.add_row(r.call_id[:10], Path(r.path).name, duration, r.language or "-", r.speakers_status or "-", score, flags)
+        table.add_row(r.call_id[:8], Path(r.path).name, duration, r.language or "-", r.speakers_status or "-", score, flags)
     return table
 
 
