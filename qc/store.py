@@ -80,6 +80,17 @@ MIGRATIONS: dict[int, list[str]] = {
             reason VARCHAR,
             evidence STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]
         )""",
+        """CREATE TABLE scores (               -- one row per call and scorer: the machine now, reviewers later
+            call_id VARCHAR NOT NULL,
+            rubric_id VARCHAR NOT NULL,
+            rubric_version VARCHAR,
+            scored_by VARCHAR NOT NULL,       -- 'machine' (pipeline version in calls) or a reviewer
+            score DOUBLE,
+            points DOUBLE,
+            max_points DOUBLE,
+            critical_failed BOOLEAN,
+            scored_at TIMESTAMP
+        )""",
         """CREATE TABLE failures (             -- history: every failed attempt, never overwritten
             call_id VARCHAR,
             path VARCHAR,
@@ -90,10 +101,11 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "CREATE INDEX utterances_call ON utterances(call_id)",
         "CREATE INDEX rule_hits_call ON rule_hits(call_id)",
+        "CREATE INDEX scores_call ON scores(call_id)",
     ],
 }
 
-CALL_TABLES = ("utterances", "rule_hits", "calls")
+CALL_TABLES = ("utterances", "rule_hits", "scores", "calls")
 
 
 class Store:
@@ -133,11 +145,18 @@ class Store:
         if not results:
             return
         ids = [r.call_id for r in results]
-        tables = {"calls": calls_table(results), "utterances": utterances_table(results), "rule_hits": rule_hits_table(results)}
+        tables = {
+            "calls": calls_table(results),
+            "utterances": utterances_table(results),
+            "rule_hits": rule_hits_table(results),
+            "scores": scores_table(results),
+        }
         failures = failures_table([r for r in results if r.status == "failed"])
         with self._transaction() as con:
             for table in CALL_TABLES:
-                con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest($ids))", {"ids": ids})
+                # Machine results are replaced; rows other scorers (reviewers) wrote are kept.
+                only_machine = " AND scored_by = 'machine'" if table == "scores" else ""
+                con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest($ids)){only_machine}", {"ids": ids})
             for table in reversed(CALL_TABLES):
                 if tables[table].num_rows:
                     con.register("incoming", tables[table])
@@ -158,7 +177,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in ("calls", "utterances", "rule_hits", "failures"):
+        for table in ("calls", "utterances", "rule_hits", "scores", "failures"):
             out[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out.update(
             {f"calls_{status}": n for status, n in self.con.execute("SELECT status, count(*) FROM calls GROUP BY ALL").fetchall()}
@@ -313,6 +332,27 @@ def rule_hits_table(results: list[CallResult]) -> pa.Table:
         [("call_id", pa.string()), ("rubric_id", pa.string()), ("item_id", pa.string()), ("title", pa.string()),
          ("verdict", pa.string()), ("points", pa.float64()), ("max_points", pa.float64()), ("severity", pa.string()),
          ("reason", pa.string()), ("evidence", pa.list_(_EVIDENCE))]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def scores_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(
+            call_id=r.call_id, rubric_id=r.rubric_id, rubric_version=r.rubric_version, scored_by="machine",
+            score=r.score,
+            points=sum(v.points for v in r.verdicts if v.verdict != "na"),
+            max_points=sum(v.max_points for v in r.verdicts if v.verdict != "na"),
+            critical_failed=any(v.verdict == "fail" and v.severity == "critical" for v in r.verdicts),
+            scored_at=r.scored_at.replace(tzinfo=None),
+        )
+        for r in results
+        if r.status == "scored" and r.rubric_id
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("rubric_id", pa.string()), ("rubric_version", pa.string()), ("scored_by", pa.string()),
+         ("score", pa.float64()), ("points", pa.float64()), ("max_points", pa.float64()), ("critical_failed", pa.bool_()),
+         ("scored_at", pa.timestamp("us"))]
     )
     return pa.Table.from_pylist(rows, schema=schema)
 

@@ -37,7 +37,9 @@ def test_scoring_the_same_call_twice_leaves_one_call(tmp_path):
         store.write([result(text="您好，这是第二次")])
         counts = store.counts()
         assert counts["calls"] == 1 and counts["utterances"] == 2 and counts["rule_hits"] == 1
+        assert counts["scores"] == 1
         call = store.call("abc123")
+        assert store.con.execute("SELECT scored_by, score, points, max_points FROM scores").fetchall() == [("machine", 100.0, 10.0, 10.0)]
     assert call["utterances"][0]["text"] == "您好，这是第二次"
     assert call["utterances"][0]["words"][0] == {"text": "您", "start_s": 0.0, "end_s": 0.2, "probability": 0.9}
     assert call["rule_hits"][0]["evidence"][0]["matched"] == "您好"
@@ -52,7 +54,7 @@ def test_failed_call_replaces_old_rows_and_failures_keep_history(tmp_path):
         store.write([failed])
         counts = store.counts()
         assert counts["calls"] == 1 and counts["calls_failed"] == 1
-        assert counts["utterances"] == 0 and counts["failures"] == 2
+        assert counts["utterances"] == 0 and counts["scores"] == 0 and counts["failures"] == 2
         assert store.scored_ids() == set()
 
 
@@ -107,3 +109,12 @@ def test_find_call_by_prefix(tmp_path):
         store.write([result("abc111"), result("abd222")])
         assert store.find_call("abc") == ["abc111"]
         assert store.find_call("ab") == ["abc111", "abd222"]
+
+
+def test_rescoring_keeps_scores_written_by_reviewers(tmp_path):
+    with Store(tmp_path / "qc.duckdb") as store:
+        store.write([result()])
+        store.con.execute("INSERT INTO scores (call_id, rubric_id, scored_by, score) VALUES ('abc123', '12345', 'inspector:li', 90)")
+        store.write([result()])
+        rows = store.con.execute("SELECT scored_by, score FROM scores ORDER BY scored_by").fetchall()
+    assert rows == [("inspector:li", 90.0), ("machine", 100.0)]
