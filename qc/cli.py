@@ -57,7 +57,11 @@ def score(
     config: Optional[Path] = ConfigOpt,
     db: Optional[Path] = DbOpt,
 ) -> None:
-    """Score recordings: transcript, speakers, rubric checks; results go into the DuckDB file."""
+    """Score recordings into the database.
+
+    Each recording is transcribed, split into agent and caller, checked against its line's rubric
+    and stored with the evidence for every verdict. Calls already scored by this version are skipped.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from qc.sources import discover
@@ -127,7 +131,10 @@ def show(
     config: Optional[Path] = ConfigOpt,
     db: Optional[Path] = DbOpt,
 ) -> None:
-    """Show one call: metadata, the diarized transcript and every rubric verdict with its evidence."""
+    """Show one call: transcript and verdicts.
+
+    Metadata, the transcript by speaker, and every rubric verdict with the words and times behind it.
+    """
     from qc.store import Store
 
     settings = _settings(config, db)
@@ -176,7 +183,10 @@ def render_call(call: dict) -> None:
 
 @app.command("db")
 def db_info(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
-    """Where the database is, its schema version and how many rows each table holds."""
+    """Database location and row counts.
+
+    Where the DuckDB file is, its schema version, and how many rows each table holds.
+    """
     from qc.store import Store
 
     settings = _settings(config, db)
@@ -197,7 +207,11 @@ def models(
     verify: bool = typer.Option(False, "--verify", help="Assemble and checksum the weights now."),
     config: Optional[Path] = ConfigOpt,
 ) -> None:
-    """List the models in the registry, their source packages, licences and whether they are installed."""
+    """List and verify the models.
+
+    Every model in the registry, the packages or files its weights come from, the licence, and
+    whether it is installed; --verify assembles and checksums the weights now.
+    """
     from qc.models import load_registry, resolve_whisper_folder, shipped_model_file
     from qc.models import _source_paths as installed_paths
 
