@@ -62,6 +62,9 @@ class AsrConfig(BaseModel):
     vad_min_silence_ms: int = 500
     vad_speech_pad_ms: int = 200
 
+    def vad_threshold_for(self, narrowband: bool) -> float:
+        return self.vad_threshold_narrowband if narrowband else self.vad_threshold
+
 
 class AudioLimits(BaseModel):
     # Longer recordings are refused before decoding: 2 h of 16 kHz float32 stereo is ~0.9 GB.

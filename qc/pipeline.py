@@ -90,7 +90,7 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         speakers = (
             _stereo(audio, line, agent_channel, transcriber, timer)
             if len(audio.channels) == 2
-            else _mono(audio, line, transcriber, SpeakerEmbedder(settings.models_dir), _vad_threshold(settings, audio), timer)
+            else _mono(audio, line, transcriber, settings, timer)
         )
         if not speakers.utterances:
             raise BadRecording("no speech detected in the recording", stage="speech")
@@ -122,10 +122,6 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         # A per-call setting (an unknown line in a sidecar, Cantonese on a small model) fails this
         # call only; the message says what to change.
         return failed_result(call_id, path, meta, "config", str(exc), info, timer.seconds)
-
-
-def _vad_threshold(settings: Settings, audio: DecodedAudio) -> float:
-    return settings.asr.vad_threshold_narrowband if audio.narrowband else settings.asr.vad_threshold
 
 
 def failed_result(
@@ -162,16 +158,14 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
     return Speakers(tuple(utterances), "stereo", "channels", main.language, main.language_probability, tuple(warnings))
 
 
-def _mono(
-    audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, embedder: SpeakerEmbedder, vad_threshold: float,
-    timer: StageTimer,
-) -> Speakers:
+def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, settings: Settings, timer: StageTimer) -> Speakers:
     signal = audio.channels[0]
     with timer("speech"):
         transcript = transcriber.transcribe(signal, line.language, line.script, audio.narrowband)
     warnings = list(transcript.warnings)
     with timer("speakers"):
-        diarization = diarize(signal, embedder, vad_threshold)
+        embedder = SpeakerEmbedder(settings.models_dir)
+        diarization = diarize(signal, embedder, settings.asr.vad_threshold_for(audio.narrowband))
         if diarization.resolved and diarization.voices:
             voices = diarization.voices
 
@@ -182,7 +176,8 @@ def _mono(
                 diarized_utterances(transcript.segments, diarization, voices_of), line.agent_opening_cues
             )
             status: SpeakersStatus = "diarized"
-            log.debug("mono roles: %s", how)
+            if "spoke first" in how:
+                warnings.append(f"roles: {how}; no opening words were heard, so agent and caller may be swapped")
         else:
             utterances = undiarized_utterances(transcript.segments)
             status = "unresolved"

@@ -82,7 +82,7 @@ def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = Fals
         word_timestamps=True,
         vad_filter=True,
         vad_parameters=dict(
-            threshold=asr.vad_threshold_narrowband if narrowband else asr.vad_threshold,
+            threshold=asr.vad_threshold_for(narrowband),
             min_silence_duration_ms=asr.vad_min_silence_ms,
             speech_pad_ms=asr.vad_speech_pad_ms,
         ),
