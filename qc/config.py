@@ -90,7 +90,8 @@ class Settings(BaseSettings):
         "12345-en": LineConfig(name="12345 English service", language="en", script="none"),
         # Hong Kong 1823: Cantonese, English and Mandarin callers; language detected per call,
         # Traditional characters (Hong Kong variants) in the transcript.
-        "1823": LineConfig(name="1823 政府熱線", language=None, script="s2hk"),
+        "1823": LineConfig(name="1823 政府熱線", language=None, script="s2hk", rubric="1823.yaml"),
+        "12320": LineConfig(name="12320 卫生健康热线", rubric="12320.yaml"),
     }
     asr: AsrConfig = AsrConfig()
     audio: AudioLimits = AudioLimits()

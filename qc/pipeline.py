@@ -22,7 +22,7 @@ from qc.config import LineConfig, Settings
 from qc.diarization import diarize
 from qc.errors import BadRecording, ConfigError
 from qc.records import AudioInfo, CallMeta, CallResult, SpeakersStatus, Utterance
-from qc.rubric import evaluate, load_rubric, score
+from qc.rubric import CallContext, evaluate, load_rubric
 from qc.sources import call_id_for
 from qc.speakers import (
     assign_mono_roles,
@@ -95,7 +95,8 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         if not speakers.utterances:
             raise BadRecording("no speech detected in the recording", stage="speech")
         with timer("rubric"):
-            verdicts = evaluate(rubric, speakers.utterances, audio.duration_s, roles_known=speakers.status != "unresolved")
+            ctx = CallContext(speakers.utterances, audio.duration_s, meta, roles_known=speakers.status != "unresolved")
+            judged = evaluate(rubric, ctx)
         return CallResult(
             call_id=call_id,
             path=str(path),
@@ -110,10 +111,12 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             language_probability=speakers.language_probability,
             speakers_status=speakers.status,
             utterances=speakers.utterances,
-            verdicts=verdicts,
+            verdicts=judged.verdicts,
             rubric_id=rubric.id,
             rubric_version=rubric.version,
-            score=score(verdicts),
+            score=judged.score,
+            case=judged.case,
+            alerts=judged.alerts,
             stage_seconds=timer.seconds,
         )
     except BadRecording as exc:

@@ -92,6 +92,29 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Alert:
+    """Something a supervisor must hear about now: an urgent case, a critical failure."""
+
+    kind: str  # "urgent_case" | "critical_fail"
+    severity: Literal["high", "critical"]
+    start: float | None
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """What the call is about (case type) and how urgent it is, with the words that decided."""
+
+    case_type: str | None = None
+    case_title: str | None = None
+    case_evidence: tuple[Evidence, ...] = ()
+    urgency: str = "normal"  # "urgent" = 特急
+    urgency_title: str | None = None
+    urgency_evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
 class CallResult:
     """Everything the pipeline learned about one recording, scored or failed."""
 
@@ -114,6 +137,8 @@ class CallResult:
     rubric_id: str | None = None
     rubric_version: str | None = None
     score: float | None = None
+    case: CaseInfo = CaseInfo()
+    alerts: tuple[Alert, ...] = ()
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -22,7 +22,8 @@ from qc.records import CallResult
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
 MIGRATIONS: dict[int, list[str]] = {
@@ -103,9 +104,29 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX rule_hits_call ON rule_hits(call_id)",
         "CREATE INDEX scores_call ON scores(call_id)",
     ],
+    2: [
+        # The rubric engine: case type and urgency per call, results kept per rubric version, alerts.
+        "ALTER TABLE calls ADD COLUMN case_type VARCHAR",
+        "ALTER TABLE calls ADD COLUMN case_title VARCHAR",
+        f"ALTER TABLE calls ADD COLUMN case_evidence {_EVIDENCE_SQL}",
+        "ALTER TABLE calls ADD COLUMN urgency VARCHAR",
+        "ALTER TABLE calls ADD COLUMN urgency_title VARCHAR",
+        f"ALTER TABLE calls ADD COLUMN urgency_evidence {_EVIDENCE_SQL}",
+        "ALTER TABLE rule_hits ADD COLUMN rubric_version VARCHAR",
+        f"""CREATE TABLE alerts (
+            call_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,            -- urgent_case | critical_fail
+            severity VARCHAR NOT NULL,        -- critical | high
+            start_s DOUBLE,
+            message VARCHAR,
+            evidence {_EVIDENCE_SQL},
+            raised_at TIMESTAMP
+        )""",
+        "CREATE INDEX alerts_call ON alerts(call_id)",
+    ],
 }
 
-CALL_TABLES = ("utterances", "rule_hits", "scores", "calls")
+CALL_TABLES = ("utterances", "rule_hits", "scores", "alerts", "calls")
 
 
 class Store:
@@ -150,6 +171,7 @@ class Store:
             "utterances": utterances_table(results),
             "rule_hits": rule_hits_table(results),
             "scores": scores_table(results),
+            "alerts": alerts_table(results),
         }
         failures = failures_table([r for r in results if r.status == "failed"])
         with self._transaction() as con:
@@ -177,7 +199,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in ("calls", "utterances", "rule_hits", "scores", "failures"):
+        for table in ("calls", "utterances", "rule_hits", "scores", "alerts", "failures"):
             out[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out.update(
             {f"calls_{status}": n for status, n in self.con.execute("SELECT status, count(*) FROM calls GROUP BY ALL").fetchall()}
@@ -199,6 +221,7 @@ class Store:
         call = dict(zip([d[0] for d in cur.description], row))
         call["utterances"] = self._rows("SELECT * FROM utterances WHERE call_id = ? ORDER BY idx", call_id)
         call["rule_hits"] = self._rows("SELECT * FROM rule_hits WHERE call_id = ? ORDER BY item_id", call_id)
+        call["alerts"] = self._rows("SELECT * FROM alerts WHERE call_id = ? ORDER BY start_s", call_id)
         return call
 
     def _rows(self, sql: str, *params: object) -> list[dict]:
@@ -243,6 +266,15 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+_EVIDENCE_T = pa.struct(
+    [("start_s", pa.float64()), ("end_s", pa.float64()), ("role", pa.string()), ("matched", pa.string()), ("text", pa.string())]
+)
+
+
+def _evidence_rows(evidence) -> list[dict]:
+    return [dict(start_s=e.start, end_s=e.end, role=e.role, matched=e.matched, text=e.text) for e in evidence]
+
+
 def calls_table(results: list[CallResult]) -> pa.Table:
     rows = []
     for r in results:
@@ -273,6 +305,12 @@ def calls_table(results: list[CallResult]) -> pa.Table:
                 rubric_version=r.rubric_version,
                 score=r.score,
                 flags=list(r.flags),
+                case_type=r.case.case_type,
+                case_title=r.case.case_title,
+                case_evidence=_evidence_rows(r.case.case_evidence),
+                urgency=r.case.urgency if r.status == "scored" else None,
+                urgency_title=r.case.urgency_title,
+                urgency_evidence=_evidence_rows(r.case.urgency_evidence),
                 pipeline_version=r.pipeline_version,
                 stage_seconds=json.dumps(r.stage_seconds),
                 scored_at=r.scored_at.replace(tzinfo=None),
@@ -290,14 +328,13 @@ _CALLS_SCHEMA = pa.schema(
         ("speakers_status", pa.string()), ("status", pa.string()), ("failure_stage", pa.string()),
         ("failure_reason", pa.string()), ("warnings", pa.list_(pa.string())), ("rubric_id", pa.string()),
         ("rubric_version", pa.string()), ("score", pa.float64()), ("flags", pa.list_(pa.string())),
+        ("case_type", pa.string()), ("case_title", pa.string()), ("case_evidence", pa.list_(_EVIDENCE_T)),
+        ("urgency", pa.string()), ("urgency_title", pa.string()), ("urgency_evidence", pa.list_(_EVIDENCE_T)),
         ("pipeline_version", pa.string()), ("stage_seconds", pa.string()), ("scored_at", pa.timestamp("us")),
     ]
 )
 
 _WORD = pa.struct([("text", pa.string()), ("start_s", pa.float64()), ("end_s", pa.float64()), ("probability", pa.float64())])
-_EVIDENCE = pa.struct(
-    [("start_s", pa.float64()), ("end_s", pa.float64()), ("role", pa.string()), ("matched", pa.string()), ("text", pa.string())]
-)
 
 
 def utterances_table(results: list[CallResult]) -> pa.Table:
@@ -321,17 +358,31 @@ def utterances_table(results: list[CallResult]) -> pa.Table:
 def rule_hits_table(results: list[CallResult]) -> pa.Table:
     rows = [
         dict(
-            call_id=r.call_id, rubric_id=r.rubric_id, item_id=v.item_id, title=v.title, verdict=v.verdict,
-            points=v.points, max_points=v.max_points, severity=v.severity, reason=v.reason,
-            evidence=[dict(start_s=e.start, end_s=e.end, role=e.role, matched=e.matched, text=e.text) for e in v.evidence],
+            call_id=r.call_id, rubric_id=r.rubric_id, rubric_version=r.rubric_version, item_id=v.item_id, title=v.title,
+            verdict=v.verdict, points=v.points, max_points=v.max_points, severity=v.severity, reason=v.reason,
+            evidence=_evidence_rows(v.evidence),
         )
         for r in results
         for v in r.verdicts
     ]
     schema = pa.schema(
-        [("call_id", pa.string()), ("rubric_id", pa.string()), ("item_id", pa.string()), ("title", pa.string()),
-         ("verdict", pa.string()), ("points", pa.float64()), ("max_points", pa.float64()), ("severity", pa.string()),
-         ("reason", pa.string()), ("evidence", pa.list_(_EVIDENCE))]
+        [("call_id", pa.string()), ("rubric_id", pa.string()), ("rubric_version", pa.string()), ("item_id", pa.string()),
+         ("title", pa.string()), ("verdict", pa.string()), ("points", pa.float64()), ("max_points", pa.float64()), ("severity", pa.string()),
+         ("reason", pa.string()), ("evidence", pa.list_(_EVIDENCE_T))]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def alerts_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(call_id=r.call_id, kind=a.kind, severity=a.severity, start_s=a.start, message=a.message,
+             evidence=_evidence_rows(a.evidence), raised_at=r.scored_at.replace(tzinfo=None))
+        for r in results
+        for a in r.alerts
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("kind", pa.string()), ("severity", pa.string()), ("start_s", pa.float64()),
+         ("message", pa.string()), ("evidence", pa.list_(_EVIDENCE_T)), ("raised_at", pa.timestamp("us"))]
     )
     return pa.Table.from_pylist(rows, schema=schema)
 

@@ -73,7 +73,9 @@ def test_score_then_show_then_db(tmp_path, model_cache):
     assert shown.exit_code == 0
     assert "FAIL" in shown.output and "greeting" in shown.output and "agent" in shown.output
     info = invoke("db", "--db", db)
-    assert "calls_scored" in info.output and "schema version 1" in info.output
+    from qc.store import SCHEMA_VERSION
+
+    assert "calls_scored" in info.output and f"schema version {SCHEMA_VERSION}" in info.output
 
     only_bad = tmp_path / "bad"
     only_bad.mkdir()

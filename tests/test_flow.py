@@ -47,7 +47,7 @@ def test_batch_scores_good_calls_records_bad_ones_and_resumes_without_duplicates
     assert "not a readable audio file" in calls["notes.wav"]
     assert "silent recording" in calls["silent.flac"]
     agent, flags = rows(settings.db_path, f"SELECT agent_id, flags FROM calls WHERE file_name = '{GOOD}.wav'")[0]
-    assert agent == "A002" and set(flags) == {"greeting", "closing"}
+    assert agent == "A002" and {"greeting", "closing"} <= set(flags)
 
     again = run_scoring(batch, settings)
     assert (again.scored, again.failed, again.skipped) == (0, 3, 1)

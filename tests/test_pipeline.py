@@ -53,7 +53,8 @@ def test_mulaw_8k_call_without_greeting_is_flagged(settings):
     assert result.status == "scored"
     assert result.audio.sample_rate == 8000 and result.audio.container.startswith("WAV")
     assert (verdict(result, "greeting"), verdict(result, "closing")) == ("fail", "fail")
-    assert result.score == 0.0 and set(result.flags) == {"greeting", "closing"}
+    assert {"greeting", "closing", "confirm_details"} <= set(result.flags) and result.score < 50
+    assert result.case.case_type == "complaint" and result.case.urgency == "normal"
 
 
 def test_agent_channel_comes_from_the_recording_sidecar(settings):

@@ -1,106 +1,324 @@
+"""The rubric engine on hand-made transcripts: every operator, windows, scoring, case type, urgency."""
+
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
-from qc.errors import ConfigError
-from qc.records import Utterance, Word
-from qc.rubric import evaluate, load_rubric, score
-from qc.rubric.schema import Rubric
+from qc.records import CallMeta, Utterance, Word
+from qc.rubric import CallContext, RubricError, evaluate, load_rubric
+from qc.rubric.conditions import describe, holds
+from qc.rubric.schema import OPERATORS, Rubric
 
 RUBRICS = Path(__file__).resolve().parents[1] / "rubrics"
 
 
-def utt(role, start, end, text, speaker=None, words=()):
-    return Utterance(speaker or role, role, start, end, text, tuple(words))
+def utt(role, start, end, text, speaker=None):
+    """An utterance whose words are its characters, evenly spread over [start, end]."""
+    step = (end - start) / max(len(text), 1)
+    words = tuple(Word(ch, round(start + i * step, 3), round(start + (i + 1) * step, 3), 0.9) for i, ch in enumerate(text))
+    return Utterance(speaker or role, role, start, end, text, words)
 
 
-def words_of(text, start, step=0.25):
-    return [Word(ch, start + i * step, start + (i + 1) * step, 0.9) for i, ch in enumerate(text)]
+def ctx(*utterances, duration=25.0, **kw):
+    return CallContext(tuple(utterances), duration, **kw)
+
+
+def cond(data):
+    """Parse one condition the way a rubric file would."""
+    rubric = Rubric.model_validate({"id": "t", "title": "t", "version": "1", "items": [{"id": "x", "title": "x", "points": 1, "check": data}]})
+    return rubric.items[0].check
+
+
+def check(data, context):
+    return holds(cond(data), context)
+
+
+GOOD = (
+    utt("agent", 0.5, 4.0, "您好，12345，请问有什么可以帮您？"),
+    utt("caller", 4.5, 9.0, "我要投诉，楼下饭店油烟太大了"),
+    utt("agent", 9.5, 14.0, "好的，再和您确认一下，是阳光花园的饭店对吗？"),
+    utt("caller", 14.5, 15.5, "对的"),
+    utt("agent", 16.0, 20.0, "我们会转交相关部门，五个工作日内给您回复"),
+    utt("agent", 21.0, 24.0, "还有其他可以帮您的吗？感谢您的来电，再见"),
+)
+
+
+# -- said ----------------------------------------------------------------------------------------
+
+
+def test_said_reports_the_words_and_their_times():
+    out = check({"said": {"phrases": ["请问有什么可以帮您"], "by": "agent", "within": {"first_seconds": 10}}}, ctx(*GOOD))
+    assert out.holds
+    (e,) = out.evidence
+    assert e.role == "agent" and e.matched == "请问有什么可以帮您"
+    assert 0.5 < e.start < e.end <= 4.0  # the matched words, not the whole utterance
+
+
+def test_said_respects_role_and_windows():
+    c = ctx(*GOOD)
+    assert not check({"said": {"phrases": ["投诉"], "by": "agent"}}, c).holds
+    assert check({"said": {"phrases": ["投诉"], "by": "caller"}}, c).holds
+    assert not check({"said": {"phrases": ["再见"], "within": {"first_seconds": 15}}}, c).holds
+    assert check({"said": {"phrases": ["再见"], "within": {"last_percent": 20}}}, c).holds
+    assert not check({"said": {"phrases": ["再见"], "within": {"first_percent": 50}}}, c).holds
+    assert check({"said": {"phrases": ["确认"], "within": {"first_turns": 2}}}, c).holds
+    assert not check({"said": {"phrases": ["确认"], "within": {"first_turns": 1}}}, c).holds
+    assert check({"said": {"phrases": ["再见"], "within": {"last_turns": 1}}}, c).holds
+
+
+def test_said_modes_any_all_at_least():
+    c = ctx(*GOOD)
+    assert check({"said": {"phrases": ["您好", "不存在的词"], "mode": "any"}}, c).holds
+    out = check({"said": {"phrases": ["您好", "不存在的词"], "mode": "all"}}, c)
+    assert not out.holds and "不存在的词" in out.detail
+    assert check({"said": {"phrases": ["您好", "再见", "谢谢"], "mode": "at_least", "n": 2}}, c).holds
+    assert not check({"said": {"phrases": ["您好", "谢谢"], "mode": "at_least", "n": 2}}, c).holds
+
+
+def test_homophones_whisper_writes_still_match_but_can_be_turned_off():
+    c = ctx(utt("caller", 0, 3, "我想资讯一下社保卡不办的事"))
+    fuzzy = check({"said": {"phrases": ["咨询"], "by": "caller"}}, c)
+    assert fuzzy.holds and "资讯" in fuzzy.evidence[0].matched
+    assert not check({"said": {"phrases": ["咨询"], "by": "caller", "fuzzy": False}}, c).holds
+    assert check({"said": {"phrases": ["补办"], "by": "caller"}}, c).holds
+
+
+def test_unresolved_speakers_let_any_voice_count_as_the_agent():
+    c = ctx(utt("unknown", 0.5, 3, "您好请问有什么可以帮您", speaker="S?"), roles_known=False)
+    assert check({"said": {"phrases": ["您好"], "by": "agent"}}, c).holds
+    assert not check({"said": {"phrases": ["您好"], "by": "agent"}}, ctx(*c.utterances)).holds
+
+
+# -- regex, near, sequence, not ----------------------------------------------------------------------
+
+
+def test_regex_with_an_exclusion():
+    c = ctx(utt("agent", 0, 3, "工号1234为您服务"), utt("agent", 5, 8, "订单号1234567"))
+    out = check({"regex": {"pattern": r"工号\d{3,5}"}}, c)
+    assert out.holds and out.evidence[0].matched == "工号1234"
+    assert not check({"regex": {"pattern": r"\d{7}", "unless": "订单"}}, c).holds
+    assert check({"regex": {"pattern": r"\d{7}"}}, c).holds
+
+
+def test_near_counts_characters_between_the_phrases():
+    c = ctx(utt("caller", 0, 4, "墙上有很大的裂缝感觉快要塌了"))
+    assert check({"near": {"a": ["裂缝"], "b": ["塌"], "chars": 8, "by": "caller"}}, c).holds
+    assert not check({"near": {"a": ["裂缝"], "b": ["塌"], "chars": 2, "by": "caller"}}, c).holds
+
+
+def test_sequence_answer_after_the_caller_within_a_time():
+    c = ctx(utt("caller", 0, 3, "我闻到煤气味了"), utt("agent", 4, 7, "请您马上离开房间"), utt("agent", 40, 42, "不要点火"))
+    first = {"phrases": ["煤气味"], "by": "caller"}
+    assert check({"sequence": {"first": first, "then": {"phrases": ["马上"]}, "within_seconds": 5}}, c).holds
+    out = check({"sequence": {"first": first, "then": {"phrases": ["不要点火"]}, "within_seconds": 10}}, c)
+    assert not out.holds and "within 10 s" in out.detail
+    never = check({"sequence": {"first": {"phrases": ["着火"], "by": "caller"}, "then": {"phrases": ["马上"]}}}, c)
+    assert never.na  # the caller never said it: the item is not applicable, not failed
+
+
+def test_not_turns_a_forbidden_word_into_a_check_with_the_hit_as_evidence():
+    c = ctx(utt("agent", 0, 3, "这个不归我们管，你自己去问"))
+    out = check({"not": {"said": {"phrases": ["不归我们管"]}}}, c)
+    assert not out.holds and out.evidence[0].matched == "不归我们管"
+    assert check({"not": {"said": {"phrases": ["烦不烦"]}}}, c).holds
+
+
+# -- conversation measures -------------------------------------------------------------------------
+
+
+def test_silence_with_and_without_an_announced_hold():
+    held = ctx(utt("agent", 0, 3, "请稍等，我帮您查一下"), utt("agent", 13, 15, "让您久等了"))
+    dead = ctx(utt("agent", 0, 3, "这个嘛"), utt("agent", 13, 15, "好了"))
+    spec = {"silence": {"longer_than": 8, "unless_after": ["请稍等"]}}
+    assert not check(spec, held).holds
+    out = check(spec, dead)
+    assert out.holds and out.evidence[0].start == 3.0 and out.evidence[0].end == 13.0
+    assert not check({"silence": {"longer_than": 12}}, dead).holds
+
+
+def test_silence_counts_only_when_nobody_speaks():
+    overlapping = ctx(utt("agent", 0, 10, "很长的一段话" * 3), utt("caller", 2, 3, "嗯"), utt("caller", 11, 12, "好"))
+    assert overlapping.silences == ((10.0, 11.0),)
+
+
+def test_interruptions_by_the_agent():
+    c = ctx(
+        utt("caller", 0, 6, "我跟你说这个事情已经很久了"), utt("agent", 4.0, 7, "你先听我说"),
+        utt("caller", 8, 12, "我还没说完呢"), utt("agent", 11.5, 13, "好好好"),
+    )
+    out = check({"interruption": {"by": "agent", "min_overlap": 0.4, "at_least": 2}}, c)
+    assert out.holds and len(out.evidence) == 2
+    assert not check({"interruption": {"by": "agent", "min_overlap": 1.0, "at_least": 2}}, c).holds
+    assert not check({"interruption": {"by": "caller", "min_overlap": 0.4}}, c).holds
+
+
+def test_speech_rate_and_talk_ratio():
+    fast = ctx(utt("agent", 0, 6, "一" * 40), utt("caller", 6, 12, "二" * 10))  # 400 chars/min vs 100
+    assert check({"speech_rate": {"by": "agent", "above": 330}}, fast).holds
+    assert not check({"speech_rate": {"by": "caller", "above": 330}}, fast).holds
+    assert check({"talk_ratio": {"by": "agent", "above": 0.4}}, fast).holds
+    assert not check({"talk_ratio": {"by": "agent", "above": 0.6}}, fast).holds
+
+
+def test_measures_from_later_stages_are_not_applicable_when_missing():
+    assert check({"measure": {"name": "agent_arousal", "above": 1.5}}, ctx(*GOOD)).na
+    assert check({"measure": {"name": "agent_arousal", "above": 1.5}}, ctx(*GOOD, measures={"agent_arousal": 2.0})).holds
+
+
+def test_call_metadata():
+    meta = CallMeta(line="12345", agent_id="A001", started_at=datetime(2026, 11, 24, 2, 30))
+    c = ctx(*GOOD, meta=meta, duration=700)
+    assert check({"call": {"duration_above": 600, "line_in": ["12345"], "hour_between": [22, 6]}}, c).holds
+    assert not check({"call": {"agent_in": ["A002"]}}, c).holds
+    assert check({"call": {"repeat_at_least": 2}}, c).na
+    assert check({"call": {"repeat_at_least": 2}}, ctx(*GOOD, repeat_count=3)).holds
+
+
+# -- the shipped rubric: case type, urgency, scoring -----------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def rubric() -> Rubric:
+def rubric12345():
     return load_rubric(RUBRICS / "12345.yaml")
 
 
-def verdict(verdicts, item):
-    return next(v for v in verdicts if v.item_id == item)
+def verdicts(result):
+    return {v.item_id: v.verdict for v in result.verdicts}
 
 
-def test_good_call_passes_greeting_and_closing_with_evidence(rubric):
-    greeting = "您好，12345，请问有什么可以帮您？"
-    calls = (
-        utt("agent", 0.5, 5.0, greeting, words=words_of(greeting, 0.5)),
-        utt("caller", 5.5, 9.0, "我要投诉噪音"),
-        utt("agent", 50.0, 53.0, "感谢您的来电，再见。"),
-    )
-    verdicts = evaluate(rubric, calls, duration_s=55.0)
-    g = verdict(verdicts, "greeting")
-    assert g.verdict == "pass" and g.points == g.max_points
-    assert [e.matched for e in g.evidence] == ["您好", "请问有什么可以帮您"]
-    # Times come from the words that matched, not the whole utterance.
-    assert g.evidence[0].start == pytest.approx(0.5) and g.evidence[0].end == pytest.approx(1.0)
-    assert g.evidence[1].start > 2.0 and g.evidence[1].role == "agent"
-    assert verdict(verdicts, "closing").verdict == "pass"
-    assert score(verdicts) == 100.0
+def test_good_complaint_call(rubric12345):
+    result = evaluate(rubric12345, ctx(*GOOD))
+    assert result.case.case_type == "complaint" and result.case.case_evidence[0].matched == "投诉"
+    assert result.case.urgency == "normal" and result.alerts == ()
+    v = verdicts(result)
+    assert v["greeting"] == v["confirm_details"] == v["next_steps"] == v["closing"] == "pass"
+    assert v["no_forbidden_words"] == "pass" and v["urgent_escalation"] == "na"
+    assert result.score == 100.0
 
 
-def test_greeting_too_late_or_by_the_caller_fails(rubric):
-    late = (utt("caller", 0.5, 3.0, "您好，请问有什么可以帮您"), utt("agent", 12.0, 15.0, "您好，请问有什么可以帮您"))
-    v = verdict(evaluate(rubric, late, 60.0), "greeting")
-    assert v.verdict == "fail" and v.points == 0
-    assert "first 10 s" in v.reason and v.evidence == ()
+def test_enquiry_makes_confirming_details_not_applicable(rubric12345):
+    call = ctx(utt("agent", 0.5, 3, "您好请问有什么可以帮您"), utt("caller", 4, 8, "我想问一下公积金怎么提取"))
+    result = evaluate(rubric12345, call)
+    assert result.case.case_type == "enquiry" and result.case.case_evidence == ()
+    confirm = next(v for v in result.verdicts if v.item_id == "confirm_details")
+    assert confirm.verdict == "na" and "case type" in confirm.reason
 
 
-def test_partial_greeting_names_what_is_missing(rubric):
-    v = verdict(evaluate(rubric, (utt("agent", 0.2, 1.0, "喂，您好"),), 30.0), "greeting")
-    assert v.verdict == "fail"
-    assert "请问有什么可以帮您" in v.reason and "您好" not in v.reason.split(":", 1)[1]
+def test_forbidden_words_zero_the_call_and_raise_an_alert(rubric12345):
+    call = ctx(*GOOD[:3], utt("agent", 16, 18, "这个不归我们管"), *GOOD[4:])
+    result = evaluate(rubric12345, call)
+    assert verdicts(result)["no_forbidden_words"] == "fail"
+    assert result.score == 0.0
+    assert [a.kind for a in result.alerts] == ["critical_fail"]
+    assert result.alerts[0].start == pytest.approx(16.5, abs=0.5)
 
 
-def test_closing_outside_last_30_seconds_does_not_count(rubric):
-    calls = (utt("agent", 0.5, 3.0, "您好，请问有什么可以帮您"), utt("agent", 10.0, 12.0, "再见"), utt("agent", 100.0, 101.0, "行了，就这样。"))
-    assert verdict(evaluate(rubric, calls, 102.0), "closing").verdict == "fail"
-    assert score(evaluate(rubric, calls, 102.0)) == 50.0
+def test_suicide_talk_is_urgent_and_escalation_is_required(rubric12345):
+    call = ctx(utt("agent", 0.5, 3, "您好请问有什么可以帮您"), utt("caller", 4, 8, "我真的不想活了"), utt("agent", 9, 12, "您先别挂电话，我马上帮您转接"))
+    result = evaluate(rubric12345, call)
+    assert result.case.urgency == "urgent" and result.case.urgency_title == "特急"
+    assert result.alerts[0].kind == "urgent_case" and "不想活了" in result.alerts[0].message
+    assert verdicts(result)["urgent_escalation"] == "pass"
+    silent_agent = ctx(*call.utterances[:2])
+    assert verdicts(evaluate(rubric12345, silent_agent))["urgent_escalation"] == "fail"
 
 
-def test_english_phrases_and_unresolved_speakers(rubric):
-    calls = (utt("unknown", 0.5, 3.0, " Hello, 12345 hotline, how can I help you?", speaker="S?"),)
-    resolved = evaluate(rubric, calls, 20.0, roles_known=True)
-    unresolved = evaluate(rubric, calls, 20.0, roles_known=False)
-    assert verdict(resolved, "greeting").verdict == "fail"  # nobody is known to be the agent
-    g = verdict(unresolved, "greeting")
-    assert g.verdict == "pass" and g.evidence[0].role == "unknown"
-    assert "speakers unresolved" in g.reason
+def test_building_cracks_found_by_proximity(rubric12345):
+    call = ctx(utt("caller", 1, 6, "我们楼的墙上裂缝越来越大，感觉要塌"))
+    assert evaluate(rubric12345, call).case.urgency == "urgent"
 
 
-def test_critical_failure_zeroes_the_call():
-    rubric = Rubric(
-        id="t", title="t", version="1",
-        items=[
-            {"id": "greeting", "title": "g", "points": 10, "require": [["您好"]]},
-            {"id": "no_abuse", "title": "n", "points": 10, "severity": "critical", "role": "agent", "require": [["never said"]]},
+def test_gas_leak_is_an_emergency_repair_before_a_complaint(rubric12345):
+    call = ctx(utt("caller", 1, 6, "我要投诉，楼道里燃气泄漏好几天了"))
+    result = evaluate(rubric12345, call)
+    assert result.case.case_type == "emergency_repair" and result.case.urgency == "urgent"
+
+
+def test_no_transcript_gives_not_applicable_items_not_a_crash(rubric12345):
+    result = evaluate(rubric12345, ctx())
+    assert {v.verdict for v in result.verdicts} == {"na"} and result.score is None
+
+
+def test_every_verdict_explains_itself_with_the_rule(rubric12345):
+    result = evaluate(rubric12345, ctx(*GOOD))
+    for v in result.verdicts:
+        assert v.reason and ("Rule:" in v.reason or v.verdict == "na")
+
+
+def test_section_weights(rubric12345, tmp_path):
+    data = {
+        "id": "w", "title": "w", "version": "1",
+        "sections": [{"id": "a", "title": "A", "weight": 3}, {"id": "b", "title": "B", "weight": 1}],
+        "items": [
+            {"id": "x", "title": "x", "section": "a", "points": 10, "check": {"said": {"phrases": ["您好"]}}},
+            {"id": "y", "title": "y", "section": "b", "points": 90, "check": {"said": {"phrases": ["不存在"]}}},
         ],
-    )
-    verdicts = evaluate(rubric, (utt("agent", 0, 1, "您好"),), 10.0)
-    assert score(verdicts) == 0.0
+    }
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert evaluate(load_rubric(path), ctx(*GOOD)).score == 75.0  # section a full (weight 3), b empty (weight 1)
 
 
-def test_invalid_rubric_names_file_and_field(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("id: x\ntitle: x\nversion: '1'\nitems:\n  - id: greeting\n    title: g\n    points: -1\n    require: [[您好]]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"bad\.yaml: items\.0\.points"):
-        load_rubric(bad)
+# -- rubric files: errors name file, line and field -----------------------------------------------------
+
+BASE = "id: x\ntitle: x\nversion: '1'\nitems:\n  - id: greeting\n    title: g\n    points: 10\n    check:\n"
 
 
-def test_duplicate_item_ids_are_rejected(tmp_path):
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("      sayd: {phrases: [您好]}\n", r":9: items\.0\.check\.sayd: unknown operator 'sayd' — did you mean 'said'"),
+        ("      said: {phrases: [您好], whithin: {first_seconds: 10}}\n", r":9: items\.0\.check\.said\.whithin: Extra inputs"),
+        ("      regex: {pattern: '([a-'}\n", r":9: items\.0\.check\.regex\.pattern: .*bad regular expression"),
+        ("      said: {phrases: [$nowhere]}\n", r":9: items\.0\.check\.said\.phrases\.0: unknown phrase list '\$nowhere'"),
+        ("      all:\n        - said: {phrases: [您好]}\n        - {said: {phrases: [x]}, not: {said: {phrases: [y]}}}\n",
+         r":11: items\.0\.check\.all\.1: a condition is one operator"),
+    ],
+    ids=["typo-operator", "unknown-field", "bad-regex", "unknown-list", "two-operators"],
+)
+def test_bad_rubrics_are_refused_with_file_line_and_field(tmp_path, body, expected):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BASE + body, encoding="utf-8")
+    with pytest.raises(RubricError, match=r"bad\.yaml" + expected):
+        load_rubric(path)
+
+
+def test_points_that_are_not_a_number(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BASE.replace("points: 10", "points: ten") + "      said: {phrases: [您好]}\n", encoding="utf-8")
+    with pytest.raises(RubricError, match=r"bad\.yaml:7: items\.0\.points: .*valid number"):
+        load_rubric(path)
+
+
+def test_phrase_lists_cannot_refer_to_each_other(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("phrase_lists:\n  a: [$b]\n  b: [$a]\n" + BASE + "      said: {phrases: [$a]}\n", encoding="utf-8")
+    with pytest.raises(RubricError, match=r"loop\.yaml:2: phrase_lists\.a\.0: .*could loop"):
+        load_rubric(path)
+
+
+def test_duplicate_ids_and_unknown_sections(tmp_path):
     dup = tmp_path / "dup.yaml"
-    item = "  - {id: a, title: t, points: 1, require: [[x]]}\n"
+    item = "  - {id: a, title: t, points: 1, check: {said: {phrases: [x]}}}\n"
     dup.write_text("id: x\ntitle: x\nversion: '1'\nitems:\n" + item + item, encoding="utf-8")
-    with pytest.raises(ConfigError, match="duplicate item ids: a"):
+    with pytest.raises(RubricError, match="duplicate item ids: a"):
         load_rubric(dup)
+    orphan = tmp_path / "orphan.yaml"
+    orphan.write_text("id: x\ntitle: x\nversion: '1'\nitems:\n  - {id: a, title: t, section: nope, points: 1, check: {said: {phrases: [x]}}}\n")
+    with pytest.raises(RubricError, match="unknown section 'nope'"):
+        load_rubric(orphan)
 
 
-def test_missing_rubric_file(tmp_path):
-    with pytest.raises(ConfigError, match="rubric file not found"):
-        load_rubric(tmp_path / "none.yaml")
+def test_every_operator_can_be_evaluated_and_described():
+    from qc.rubric import conditions
+
+    assert set(conditions._EVALUATORS) == set(conditions._DESCRIBERS) == set(OPERATORS.values())
+    assert describe(cond({"said": {"phrases": ["您好"], "within": {"first_seconds": 10}}})) == "agent says any of “您好” in the first 10 s"
+
+
+@pytest.mark.parametrize("name", ["12345.yaml", "1823.yaml", "12320.yaml"])
+def test_shipped_rubrics_load(name):
+    rubric = load_rubric(RUBRICS / name)
+    assert rubric.items and rubric.case_types and rubric.urgency

@@ -118,3 +118,23 @@ def test_rescoring_keeps_scores_written_by_reviewers(tmp_path):
         store.write([result()])
         rows = store.con.execute("SELECT scored_by, score FROM scores ORDER BY scored_by").fetchall()
     assert rows == [("inspector:li", 90.0), ("machine", 100.0)]
+
+
+def test_a_version_1_database_is_migrated_in_place(tmp_path):
+    from qc.store import migrate
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    migrate(con, target=1)
+    con.execute(
+        "INSERT INTO calls (call_id, path, status, pipeline_version, scored_at, score) "
+        "VALUES ('old1', '/rec/old1.wav', 'scored', 'v0', now(), 80)"
+    )
+    con.close()
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        row = store.con.execute("SELECT score, case_type, urgency FROM calls WHERE call_id = 'old1'").fetchone()
+        assert row == (80.0, None, None)
+        store.write([result("new1")])
+        assert store.counts()["calls"] == 2

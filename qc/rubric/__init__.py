@@ -1,6 +1,8 @@
-"""Rubrics: YAML scoring forms (``schema``) and their evaluation over a call's utterances (``evaluate``)."""
+"""Rubrics: YAML scoring forms (``schema``) evaluated over a call's utterances (``evaluate``)."""
 
-from qc.rubric.evaluate import evaluate, score
-from qc.rubric.schema import Rubric, RubricItem, load_rubric
+from qc.rubric.context import CallContext
+from qc.rubric.evaluate import RubricResult, evaluate
+from qc.rubric.schema import Rubric, load_rubric
+from qc.rubric.source import RubricError
 
-__all__ = ["Rubric", "RubricItem", "load_rubric", "evaluate", "score"]
+__all__ = ["CallContext", "Rubric", "RubricError", "RubricResult", "evaluate", "load_rubric"]

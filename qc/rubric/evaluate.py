@@ -1,106 +1,112 @@
-"""Evaluate rubric items over utterances: pure functions, every verdict with its evidence."""
+"""A rubric over one call: case type and urgency first, then every item, then the weighted score."""
 
 from __future__ import annotations
 
-from qc.records import Evidence, Utterance, Verdict
-from qc.rubric.schema import Rubric, RubricItem
-from qc.text import normalise_for_match
+from dataclasses import dataclass, replace
+
+from qc.records import Alert, CaseInfo, Evidence, Verdict
+from qc.rubric.conditions import Outcome, describe, holds
+from qc.rubric.context import CallContext
+from qc.rubric.schema import Item, Rubric
 
 
-def evaluate(rubric: Rubric, utterances: tuple[Utterance, ...], duration_s: float, roles_known: bool = True) -> tuple[Verdict, ...]:
-    return tuple(evaluate_item(item, utterances, duration_s, roles_known) for item in rubric.items)
+@dataclass(frozen=True)
+class RubricResult:
+    case: CaseInfo
+    verdicts: tuple[Verdict, ...]
+    score: float | None
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """Urgent cases and critical failures: raised for a supervisor, not left for the QA queue."""
+        out = []
+        if self.case.urgency == "urgent":
+            first = self.case.urgency_evidence[0] if self.case.urgency_evidence else None
+            heard = f": caller said “{first.matched}” at {first.start:.0f} s" if first else ""
+            out.append(Alert("urgent_case", "critical", first.start if first else None,
+                             f"{self.case.urgency_title or 'urgent'} case{heard}", self.case.urgency_evidence))
+        for v in self.verdicts:
+            if v.verdict == "fail" and v.severity == "critical":
+                start = v.evidence[0].start if v.evidence else None
+                out.append(Alert("critical_fail", "high", start, f"{v.title}: {v.reason.split('. Rule:')[0]}", v.evidence))
+        return tuple(out)
 
 
-def score(verdicts: tuple[Verdict, ...]) -> float | None:
-    """0-100 over the items that applied; a failed critical item zeroes the call."""
+def evaluate(rubric: Rubric, ctx: CallContext) -> RubricResult:
+    ctx = replace(ctx, fuzzy_threshold=rubric.fuzzy_threshold)
+    case = classify(rubric, ctx)
+    ctx = replace(ctx, case_type=case.case_type, urgency=case.urgency)
+    verdicts = tuple(evaluate_item(item, ctx) for item in rubric.items)
+    return RubricResult(case, verdicts, score(rubric, verdicts))
+
+
+def classify(rubric: Rubric, ctx: CallContext) -> CaseInfo:
+    """The first case type whose condition holds (rubric order is priority), else the default."""
+    case_type, title, evidence = None, None, ()
+    for rule in rubric.case_types:
+        if rule.when is None:
+            continue
+        outcome = holds(rule.when, ctx)
+        if outcome.holds:
+            case_type, title, evidence = rule.id, rule.title, outcome.evidence
+            break
+    else:
+        default = next((r for r in rubric.case_types if r.when is None), None)
+        if default:
+            case_type, title = default.id, default.title
+    urgency, urgency_title, urgency_evidence = "normal", None, ()
+    for rule in rubric.urgency:
+        outcome = holds(rule.when, ctx)
+        if outcome.holds:
+            urgency, urgency_title, urgency_evidence = rule.level, rule.title, outcome.evidence
+            break
+    return CaseInfo(case_type, title, tuple(evidence), urgency, urgency_title, tuple(urgency_evidence))
+
+
+def evaluate_item(item: Item, ctx: CallContext) -> Verdict:
+    rule = item.explain or describe(item.check)
+    if item.applies_if is not None:
+        applies = holds(item.applies_if, ctx)
+        if applies.na or not applies.holds:
+            why = applies.na or applies.detail
+            return _verdict(item, "na", f"not applicable ({describe(item.applies_if)}: {why})", ())
+    if not ctx.utterances:
+        return _verdict(item, "na", "not applicable: the call has no transcript", ())
+    outcome: Outcome = holds(item.check, ctx)
+    if outcome.na:
+        return _verdict(item, "na", f"not applicable: {outcome.na}. Rule: {rule}", outcome.evidence)
+    verdict = "pass" if outcome.holds else "fail"
+    caveat = " (speakers unresolved: any voice counted as the agent)" if not ctx.roles_known else ""
+    return _verdict(item, verdict, f"{outcome.detail}{caveat}. Rule: {rule}", outcome.evidence)
+
+
+def _verdict(item: Item, verdict: str, reason: str, evidence: tuple[Evidence, ...]) -> Verdict:
+    return Verdict(
+        item_id=item.id,
+        title=item.title,
+        verdict=verdict,  # type: ignore[arg-type]
+        points=item.points if verdict == "pass" else 0.0,
+        max_points=item.points,
+        severity=item.severity,
+        reason=reason,
+        evidence=evidence,
+    )
+
+
+def score(rubric: Rubric, verdicts: tuple[Verdict, ...]) -> float | None:
+    """0-100: each section's share of its applicable points, weighted; a failed critical item zeroes it."""
     applicable = [v for v in verdicts if v.verdict != "na"]
     if not applicable:
         return None
     if any(v.verdict == "fail" and v.severity == "critical" for v in applicable):
         return 0.0
-    earned = sum(v.points for v in applicable)
-    possible = sum(v.max_points for v in applicable)
-    return round(100.0 * earned / possible, 1)
-
-
-def evaluate_item(item: RubricItem, utterances: tuple[Utterance, ...], duration_s: float, roles_known: bool) -> Verdict:
-    in_scope = [u for u in utterances if _role_matches(item.role, u.role, roles_known) and _in_window(item, u, duration_s)]
-    evidence: list[Evidence] = []
-    missing: list[str] = []
-    for group in item.require:
-        found = _first_match(group, in_scope)
-        if found is None:
-            missing.append(" / ".join(group[:3]) + (" …" if len(group) > 3 else ""))
-        else:
-            evidence.append(found)
-    passed = not missing
-    scope = _describe_scope(item, roles_known)
-    if passed:
-        reason = f"heard {', '.join(repr(e.matched) for e in evidence)} {scope}"
-    else:
-        reason = f"not heard {scope}: {'; '.join(missing)}"
-    return Verdict(
-        item_id=item.id,
-        title=item.title,
-        verdict="pass" if passed else "fail",
-        points=item.points if passed else 0.0,
-        max_points=item.points,
-        severity=item.severity,
-        reason=reason,
-        evidence=tuple(evidence),
-    )
-
-
-def _role_matches(wanted: str, role: str, roles_known: bool) -> bool:
-    if wanted == "either":
-        return True
-    # When speakers could not be told apart, every utterance may be the agent's: judge the words,
-    # and the evidence shows role "unknown" so an inspector knows.
-    return role == wanted or (not roles_known and role == "unknown")
-
-
-def _in_window(item: RubricItem, u: Utterance, duration_s: float) -> bool:
-    if item.window.first_seconds is not None:
-        return u.start < item.window.first_seconds
-    if item.window.last_seconds is not None:
-        return u.end > duration_s - item.window.last_seconds
-    return True
-
-
-def _first_match(phrases: list[str], utterances: list[Utterance]) -> Evidence | None:
-    wanted = [(p, normalise_for_match(p)) for p in phrases]
-    for u in utterances:
-        text = normalise_for_match(u.text)
-        for phrase, norm in wanted:
-            pos = text.find(norm)
-            if norm and pos >= 0:
-                start, end = _span_times(u, pos, pos + len(norm))
-                return Evidence(start=start, end=end, role=u.role, matched=phrase, text=u.text)
-    return None
-
-
-def _span_times(u: Utterance, char_start: int, char_end: int) -> tuple[float, float]:
-    """Times of the words covering characters [char_start, char_end) of the normalised text."""
-    if not u.words:
-        return u.start, u.end
-    offset, first, last = 0, None, None
-    for word in u.words:
-        n = len(normalise_for_match(word.text))
-        if n and offset < char_end and offset + n > char_start:
-            first = first if first is not None else word.start
-            last = word.end
-        offset += n
-    if first is None or last is None:
-        return u.start, u.end
-    return round(float(first), 2), round(float(last), 2)
-
-
-def _describe_scope(item: RubricItem, roles_known: bool) -> str:
-    who = {"agent": "from the agent", "caller": "from the caller", "either": "from either side"}[item.role]
-    if not roles_known and item.role != "either":
-        who += " (speakers unresolved: any voice counted)"
-    if item.window.first_seconds is not None:
-        return f"{who} in the first {item.window.first_seconds:g} s"
-    if item.window.last_seconds is not None:
-        return f"{who} in the last {item.window.last_seconds:g} s"
-    return who
+    weights = {s.id: s.weight for s in rubric.sections}
+    by_section: dict[str | None, list[Verdict]] = {}
+    for v in applicable:
+        by_section.setdefault(rubric.item(v.item_id).section, []).append(v)
+    total = weight_sum = 0.0
+    for section, items in by_section.items():
+        w = weights.get(section, 1.0) if section else 1.0
+        total += w * sum(v.points for v in items) / sum(v.max_points for v in items)
+        weight_sum += w
+    return round(100.0 * total / weight_sum, 1)

@@ -1,0 +1,177 @@
+"""What rubric conditions look at: one call's utterances, derived once (texts, silences, overlaps, rates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from qc.records import CallMeta, Evidence, Utterance
+from qc.rubric.schema import Window
+from qc.text import normalise_for_match, to_script
+
+# Silences shorter than this are the normal rhythm of a conversation, not "dead air".
+MIN_GAP_S = 0.05
+
+
+@lru_cache(maxsize=1 << 16)
+def match_form(text: str) -> str:
+    """Rules compare Simplified, lower-case text without punctuation, whatever the line's script."""
+    return normalise_for_match(to_script(text, "t2s"))
+
+
+@dataclass(frozen=True)
+class PhraseHit:
+    utterance: int
+    start_char: int
+    end_char: int
+    phrase: str
+    score: float
+
+
+@dataclass(frozen=True, eq=False)
+class CallContext:
+    utterances: tuple[Utterance, ...]
+    duration_s: float
+    meta: CallMeta = CallMeta()
+    roles_known: bool = True
+    measures: dict[str, float] = field(default_factory=dict)
+    repeat_count: int | None = None
+    case_type: str | None = None
+    urgency: str | None = None
+    fuzzy_threshold: float = 0.85
+
+    # -- texts -----------------------------------------------------------------------------------
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(match_form(u.text) for u in self.utterances)
+
+    @cached_property
+    def _word_offsets(self) -> tuple[tuple[tuple[int, int, float, float], ...], ...]:
+        """Per utterance: (first char, end char, start s, end s) of every word in the normalised text."""
+        out = []
+        for u in self.utterances:
+            offset, spans = 0, []
+            for w in u.words:
+                n = len(match_form(w.text))
+                if n:
+                    spans.append((offset, offset + n, w.start, w.end))
+                offset += n
+            out.append(tuple(spans))
+        return tuple(out)
+
+    def span_times(self, index: int, start_char: int, end_char: int) -> tuple[float, float]:
+        """Times of the words covering characters [start_char, end_char) of utterance ``index``."""
+        u = self.utterances[index]
+        covering = [(s, e) for a, b, s, e in self._word_offsets[index] if a < end_char and b > start_char]
+        if not covering:
+            return round(u.start, 2), round(u.end, 2)
+        return round(float(covering[0][0]), 2), round(float(covering[-1][1]), 2)
+
+    def evidence(self, hit: PhraseHit) -> Evidence:
+        u = self.utterances[hit.utterance]
+        start, end = self.span_times(hit.utterance, hit.start_char, hit.end_char)
+        matched = self.texts[hit.utterance][hit.start_char : hit.end_char]
+        label = hit.phrase if matched == match_form(hit.phrase) else f"{hit.phrase} (heard “{matched}”)"
+        return Evidence(start=start, end=end, role=u.role, matched=label, text=u.text)
+
+    def find(self, index: int, phrase: str, fuzzy: bool, threshold: float | None = None) -> PhraseHit | None:
+        text, wanted = self.texts[index], match_form(phrase)
+        if not wanted:
+            return None
+        pos = text.find(wanted)
+        if pos >= 0:
+            return PhraseHit(index, pos, pos + len(wanted), phrase, 1.0)
+        if fuzzy:
+            from qc.rubric.pinyin import best_match
+
+            match = best_match(text, wanted, threshold or self.fuzzy_threshold)
+            if match is not None:
+                return PhraseHit(index, match.start, match.end, phrase, match.score)
+        return None
+
+    # -- scope -----------------------------------------------------------------------------------
+    def scope(self, by: str, within: Window) -> list[int]:
+        """Indices of the utterances of ``by`` inside the window, in time order."""
+        chosen = [i for i, u in enumerate(self.utterances) if self.is_role(u, by)]
+        w = within
+        if w.first_turns:
+            return chosen[: w.first_turns]
+        if w.last_turns:
+            return chosen[-w.last_turns :]
+        start, end = self.window_bounds(w)
+        return [i for i in chosen if self.utterances[i].start < end and self.utterances[i].end > start]
+
+    def window_bounds(self, w: Window) -> tuple[float, float]:
+        d = self.duration_s
+        if w.first_seconds:
+            return 0.0, w.first_seconds
+        if w.last_seconds:
+            return d - w.last_seconds, d
+        if w.first_percent:
+            return 0.0, d * w.first_percent / 100
+        if w.last_percent:
+            return d * (1 - w.last_percent / 100), d
+        return 0.0, d
+
+    def is_role(self, u: Utterance, by: str) -> bool:
+        if by == "either":
+            return True
+        # Speakers unresolved: any voice may be the agent's (the verdict's reason says so).
+        return u.role == by or (not self.roles_known and u.role == "unknown")
+
+    # -- conversation measures -------------------------------------------------------------------
+    @cached_property
+    def silences(self) -> tuple[tuple[float, float], ...]:
+        """Gaps in which nobody speaks, between the first and the last speech of the call."""
+        spans = sorted((u.start, u.end) for u in self.utterances)
+        gaps, reach = [], None
+        for start, end in spans:
+            if reach is not None and start - reach > MIN_GAP_S:
+                gaps.append((round(reach, 2), round(start, 2)))
+            reach = end if reach is None else max(reach, end)
+        return tuple(gaps)
+
+    def interruptions(self, by: str, min_overlap: float) -> list[tuple[Utterance, Utterance, float]]:
+        """(interrupter, interrupted, seconds of overlap): ``by`` starts while the other side speaks."""
+        other = "caller" if by == "agent" else "agent"
+        mine = [u for u in self.utterances if u.role == by]
+        theirs = [u for u in self.utterances if u.role == other]
+        found = []
+        for u in mine:
+            for v in theirs:
+                if v.start < u.start < v.end:
+                    overlap = min(u.end, v.end) - u.start
+                    if overlap >= min_overlap:
+                        found.append((u, v, round(overlap, 2)))
+                        break
+        return found
+
+    def speaking_time(self, by: str) -> float:
+        return sum(u.end - u.start for u in self.utterances if u.role == by)
+
+    def speech_rate(self, by: str) -> float | None:
+        """Characters (Han) plus words (other scripts) per minute of the speaker's own talk time."""
+        seconds = self.speaking_time(by)
+        if seconds < 1.0:
+            return None
+        units = sum(_units(u.text) for u in self.utterances if u.role == by)
+        return round(units * 60.0 / seconds, 1)
+
+    def talk_ratio(self, by: str) -> float | None:
+        total = sum(u.end - u.start for u in self.utterances)
+        return round(self.speaking_time(by) / total, 3) if total > 0 else None
+
+    def agent_said_before(self, t: float, phrases: tuple[str, ...], seconds: float) -> PhraseHit | None:
+        for i, u in enumerate(self.utterances):
+            if self.is_role(u, "agent") and t - seconds <= u.end <= t + 0.5:
+                for phrase in phrases:
+                    hit = self.find(i, phrase, fuzzy=True)
+                    if hit:
+                        return hit
+        return None
+
+
+def _units(text: str) -> int:
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    other = len([w for w in "".join(ch if not ("\u4e00" <= ch <= "\u9fff") else " " for ch in text).split() if any(c.isalnum() for c in w)])
+    return han + other

@@ -1,0 +1,296 @@
+"""Pinyin-tolerant phrase matching: Whisper's homophones count, look-alike words do not."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from qc.rubric.pinyin import DEFAULT_THRESHOLD, PhraseMatch, best_match, find_phrase, syllable_similarity
+
+# (text as normalise_for_match leaves it, rubric phrase, should it match?)
+# Positives are Whisper-base errors of the kind heard on 8 kHz hotline audio; negatives are real words a
+# caller or agent says that share a syllable or two with the phrase.
+CASES: list[tuple[str, str, bool]] = [
+    # exact
+    ("我想咨询一下社保卡的事情", "咨询", True),
+    ("您好请问有什么可以帮您", "请问有什么可以帮您", True),
+    # homophones (tone only)
+    ("我想资讯一下社保卡的事情", "咨询", True),
+    ("我想资询一下", "咨询", True),
+    ("社保卡丢了要怎么不办", "补办", True),
+    ("明天就点开门吗", "九点", True),
+    ("您好我是花务员", "话务员", True),
+    ("附近公帝晚上一直在施工", "工地", True),
+    ("银行卡要先挂师", "挂失", True),
+    ("最近的网店在哪里", "网点", True),
+    ("我要找城馆", "城管", True),
+    ("我的设保卡丢了", "社保卡", True),
+    ("公基金怎么提取", "公积金", True),
+    ("依保报销比例是多少", "医保", True),
+    ("孩子的护口怎么迁", "户口", True),
+    ("居住正过期了", "居住证", True),
+    ("您的公号是多少", "工号", True),
+    ("帮我查一下公单进度", "工单", True),
+    ("屋业不管楼道卫生", "物业", True),
+    ("楼下饭店油盐太大", "油烟", True),
+    ("晚上早音太大了", "噪音", True),
+    ("我要偷诉这个商家", "投诉", True),
+    ("我要巨报有人违建", "举报", True),
+    ("我想球助一下", "求助", True),
+    ("水管爆了快来强修", "抢修", True),
+    ("家里然气泄露了", "燃气泄漏", True),
+    ("他说他想字杀", "自杀", True),
+    ("请烧等我帮您查一下", "请稍等", True),
+    ("感谢您的来点再见", "感谢您的来电", True),
+    ("敢谢您的来电", "感谢您的来电", True),
+    # each confusion class
+    ("晚上照音太大了", "噪音", True),  # zh/z
+    ("我要投书这个商家", "投诉", True),  # sh/s
+    ("他说他想自撒", "自杀", True),  # sh/s in the second syllable
+    ("我要找层管", "城管", True),  # ch/c
+    ("龙民工工资拖欠", "农民工", True),  # n/l
+    ("对胡务态度不满意", "服务态度", True),  # f/h
+    ("打乐线没人接", "热线", True),  # r/l
+    ("这个业务怎么帮理", "办理", True),  # an/ang
+    ("医院蒙诊几点开门", "门诊", True),  # en/eng
+    ("附近派出所明警", "民警", True),  # in/ing
+    ("你们快来象场看看", "现场", True),  # ian/iang
+    ("小区广理很混乱", "管理", True),  # uan/uang
+    ("居住怎过期了", "居住证", True),  # zh/z and eng/en in one syllable
+    # several errors in one long phrase, a syllable dropped or added
+    ("感谢你的来点再见", "感谢您的来电", True),
+    ("好的再和你确认一下地址", "再和您确认一下", True),
+    ("好的再和您确认下地址", "再和您确认一下", True),
+    ("您好请问有什么可以帮助您", "请问有什么可以帮您", True),
+    ("您好请问有什么可以帮你", "请问有什么可以帮您", True),
+    ("打12345乐线没人接", "12345热线", True),
+    # look-alike words that must not match
+    ("社保卡不要了", "补办", False),
+    ("你们那边几点下班", "您好", False),
+    ("我想咨询一下", "投诉", False),
+    ("我要举报", "求助", False),
+    ("医疗费用怎么报", "医保", False),
+    ("户籍在外地", "户口", False),
+    ("公租房怎么申请", "公积金", False),
+    ("看到小区的公告了", "工号", False),
+    ("工作时间是几点", "工单", False),
+    ("五月份开始的", "物业", False),
+    ("我收到一封邮件", "油烟", False),
+    ("造成了很大损失", "噪音", False),
+    ("照样没人管", "噪音", False),
+    ("他透露了一些情况", "投诉", False),
+    ("借了很多图书", "投诉", False),
+    ("不能强行拆除", "抢修", False),
+    ("病人正在抢救", "抢修", False),
+    ("我自己去办", "自杀", False),
+    ("这是自然现象", "自杀", False),
+    ("这是常识知识", "自杀", False),
+    ("请送到门口", "请稍等", False),
+    ("感谢您的理解", "感谢您的来电", False),
+    ("感谢您的耐心", "感谢您的来电", False),
+    ("感谢您的来信", "感谢您的来电", False),
+    ("好的再和您说一下", "再和您确认一下", False),
+    ("家里暖气泄漏了", "燃气泄漏", False),
+    ("然后写了一封信", "燃气泄漏", False),
+    ("资金还没到账", "咨询", False),
+    ("我自行处理", "咨询", False),
+    ("医院挂号很难", "挂失", False),
+    ("网上可以办吗", "网点", False),
+    ("办理成功了", "城管", False),
+    ("化验员说的", "话务员", False),
+    ("我在公司上班", "工地", False),
+    ("就是这样的", "九点", False),
+    ("居民证明开好了", "居住证", False),
+    ("住址写错了", "居住证", False),
+    ("去社保局问问", "社保卡", False),
+    ("一般要一个月", "医保", False),
+    ("后来就没人管了", "户口", False),
+    ("我在求职", "求助", False),
+    ("据说要收费", "举报", False),
+    ("他有攻击性", "公积金", False),
+    ("请问有什么事情吗", "请问有什么可以帮您", False),
+    ("howcanhelp", "howcanihelp", False),
+    ("打12346热线", "12345热线", False),
+]
+
+
+def _confusion(threshold: float) -> tuple[int, int, int]:
+    tp = fp = fn = 0
+    for text, phrase, should in CASES:
+        got = bool(find_phrase(text, phrase, threshold))
+        tp += got and should
+        fp += got and not should
+        fn += should and not got
+    return tp, fp, fn
+
+
+def test_case_list_is_large_and_balanced():
+    positives = sum(1 for *_, should in CASES if should)
+    assert len(CASES) >= 60
+    assert positives >= 25 and len(CASES) - positives >= 25
+
+
+def test_precision_and_recall_at_the_default_threshold_are_as_documented():
+    tp, fp, fn = _confusion(DEFAULT_THRESHOLD)
+    wrong = [(t, p, s) for t, p, s in CASES if bool(find_phrase(t, p)) != s]
+    assert (fp, fn) == (0, 0), wrong
+    assert tp == sum(1 for *_, should in CASES if should)
+
+
+def test_a_stricter_threshold_loses_recall_and_a_looser_one_precision():
+    # The default sits inside the range where the case list is clean, not at its edge by accident.
+    _, fp_loose, _ = _confusion(0.6)
+    _, _, fn_strict = _confusion(0.97)
+    assert fp_loose > 0
+    assert fn_strict > 0
+
+
+def test_exact_match_scores_one_with_offsets():
+    match = best_match("您好请问有什么可以帮您", "请问有什么可以帮您")
+    assert match == PhraseMatch(start=2, end=11, score=1.0, matched="请问有什么可以帮您", exact=True)
+
+
+def test_homophone_is_found_below_one():
+    [match] = find_phrase("我想资讯一下", "咨询")
+    assert (match.start, match.end, match.matched, match.exact) == (2, 4, "资讯", False)
+    assert 0.85 <= match.score < 1.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("zhi", "zi"), ("chi", "ci"), ("shi", "si"), ("nan", "lan"), ("fu", "hu"), ("re", "le"),
+        ("ban", "bang"), ("men", "meng"), ("min", "ming"), ("xian", "xiang"), ("guan", "guang"),
+    ],
+)
+def test_each_confusion_pair_earns_partial_credit(a, b):
+    assert syllable_similarity(a, b) == syllable_similarity(b, a)
+    assert 0.6 < syllable_similarity(a, b) < 1.0
+
+
+@pytest.mark.parametrize(("a", "b"), [("zhi", "ji"), ("nan", "ran"), ("bao", "liao"), ("su", "teng"), ("ran", "nuan")])
+def test_unrelated_syllables_earn_little(a, b):
+    assert syllable_similarity(a, b) <= 0.25
+
+
+def test_same_initial_or_final_alone_is_a_small_credit():
+    assert 0.0 < syllable_similarity("bao", "ban") <= 0.3  # same initial
+    assert 0.0 < syllable_similarity("xiu", "jiu") <= 0.3  # same final
+    assert syllable_similarity("sha", "ji") == 0.0
+
+
+def test_a_dropped_syllable_is_tolerated_in_a_long_phrase():
+    [match] = find_phrase("好的再和您确认下地址", "再和您确认一下")
+    assert match.matched == "再和您确认下"
+    assert (match.start, match.end) == (2, 8)
+
+
+def test_an_inserted_syllable_is_tolerated_in_a_long_phrase():
+    [match] = find_phrase("您好请问有什么可以帮助您", "请问有什么可以帮您")
+    assert match.matched == "请问有什么可以帮助您"
+    assert (match.start, match.end) == (2, 12)
+
+
+def test_a_short_phrase_tolerates_no_dropped_or_inserted_syllable():
+    assert find_phrase("社保卡补了办", "补办") == []
+    assert find_phrase("户口本", "户口本子") == []
+
+
+def test_english_matches_exactly_only():
+    assert find_phrase("howcanihelpyou", "howcanihelp")[0].exact
+    assert find_phrase("howcanhelpyou", "howcanihelp") == []
+    assert find_phrase("howcanihalp", "howcanihelp") == []
+
+
+def test_digits_in_a_mixed_phrase_must_be_identical():
+    assert find_phrase("打12345乐线", "12345热线")[0].matched == "12345乐线"
+    assert find_phrase("打12346热线", "12345热线") == []
+    assert find_phrase("打123456热线", "12345热线") == []
+
+
+def test_single_han_character_phrases_match_exactly_only():
+    assert find_phrase("号码是多少", "号") != []
+    assert find_phrase("好的", "号") == []
+    assert find_phrase("你好", "您") == []
+    assert find_phrase("好a", "号a") == []  # one Han character plus a letter is still exact only
+
+
+def test_multiple_matches_are_non_overlapping_in_text_order():
+    matches = find_phrase("补办不办好的补办", "补办")
+    assert [(m.start, m.end, m.exact) for m in matches] == [(0, 2, True), (2, 4, False), (6, 8, True)]
+    assert [m.matched for m in matches] == ["补办", "不办", "补办"]
+
+
+def test_overlapping_windows_keep_only_the_best():
+    # 资讯讯: windows 资讯 and 讯讯 overlap; only the better one (资讯) is returned.
+    matches = find_phrase("资讯讯", "咨询")
+    assert [(m.start, m.end) for m in matches] == [(0, 2)]
+
+
+def test_exact_match_wins_over_an_overlapping_fuzzy_window():
+    matches = find_phrase("资咨询", "咨询")
+    assert [(m.start, m.end, m.exact) for m in matches] == [(1, 3, True)]
+
+
+def test_best_match_prefers_the_exact_occurrence():
+    match = best_match("我想资讯一下然后咨询", "咨询")
+    assert match is not None and match.exact and match.start == 8
+    assert best_match("没有相关内容", "咨询") is None
+
+
+def test_threshold_decides_a_borderline_window():
+    [match] = find_phrase("居住怎过期了", "居住证")
+    assert find_phrase("居住怎过期了", "居住证", threshold=match.score) != []
+    assert find_phrase("居住怎过期了", "居住证", threshold=match.score + 0.01) == []
+
+
+def test_threshold_one_means_exact_characters_only():
+    assert find_phrase("我想资讯一下", "咨询", threshold=1.0) == []
+    assert find_phrase("我想咨询一下", "咨询", threshold=1.0)[0].exact
+
+
+@pytest.mark.parametrize("threshold", [0.0, -0.1, 1.01])
+def test_a_threshold_out_of_range_is_refused(threshold):
+    with pytest.raises(ValueError, match="threshold"):
+        find_phrase("咨询", "咨询", threshold)
+
+
+def test_an_empty_phrase_is_refused():
+    with pytest.raises(ValueError, match="empty"):
+        find_phrase("咨询", "")
+
+
+def test_heteronym_read_differently_in_context_still_matches_its_own_character():
+    # 行 is hang in the phrase 银行 but xing in the text's 行走: the same character must still count.
+    [match] = find_phrase("我在音行走", "银行")
+    assert (match.matched, match.exact) == ("音行", False)
+
+
+def test_a_two_character_phrase_never_matches_a_single_character_window():
+    assert all(m.end - m.start == 2 for m in find_phrase("附近公帝工人", "工地", threshold=0.3))
+
+
+def test_text_shorter_than_the_phrase_finds_nothing():
+    assert find_phrase("咨", "咨询") == []
+    assert find_phrase("", "咨询") == []
+
+
+def _call_text(seed: int, length: int = 2000) -> str:
+    # Common hotline characters in random order: many shared syllables, few real phrases.
+    pool = "的是我你您好请问有什么可以帮一下这个那就在不了人们说到要去会没家里社区街道小区楼下电话号码时间地址情况处理反映问题"
+    rng = random.Random(seed)
+    return "".join(rng.choice(pool) for _ in range(length))
+
+
+def test_two_hundred_phrases_over_a_two_thousand_character_call_are_fast():
+    phrases = [p for _, p, _ in CASES]
+    phrases = (phrases * 3)[:200]
+    text = _call_text(1)
+    find_phrase(text, "咨询")  # pinyin for the text is computed once and cached
+    start = time.perf_counter()
+    for phrase in phrases:
+        find_phrase(text, phrase)
+    per_pair = (time.perf_counter() - start) / len(phrases)
+    assert per_pair < 0.005, f"{per_pair * 1e3:.2f} ms per (text, phrase) pair"
