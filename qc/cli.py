@@ -162,6 +162,15 @@ def render_call(call: dict) -> None:
         f"{call['layout'] or '-'}  language {call['language'] or '-'}  speakers {call['speakers_status'] or '-'}  "
         f"status {call['status']}  score {call['score'] if call['score'] is not None else '-'}"
     )
+    if call.get("case_type"):
+        urgent = call.get("urgency") == "urgent"
+        urgency = f"  [red bold]{call.get('urgency_title') or 'URGENT'}[/red bold]" if urgent else ""
+        evidence = call.get("case_evidence") or []
+        why = f" (caller: “{evidence[0]['matched']}” at {evidence[0]['start_s']:.1f} s)" if evidence else ""
+        console.print(f"case {call['case_title'] or call['case_type']}{why}{urgency}  rubric {call['rubric_id']} {call['rubric_version']}")
+    for alert in call.get("alerts") or []:
+        at = f" at {alert['start_s']:.1f} s" if alert["start_s"] is not None else ""
+        console.print(f"[red]ALERT ({alert['kind']}){at}:[/red] {alert['message']}", highlight=False)
     if call["failure_reason"]:
         console.print(f"[red]failed at {call['failure_stage']}:[/red] {call['failure_reason']}")
     for warning in call["warnings"] or []:
@@ -235,6 +244,85 @@ def models(
             except QCError as exc:
                 err.print(f"  [red]error:[/red] {exc}")
                 raise typer.Exit(1) from exc
+
+
+rubric_app = typer.Typer(help="Rubrics: check a rubric file and read it as an inspector would.", no_args_is_help=True)
+app.add_typer(rubric_app, name="rubric")
+
+
+@rubric_app.command("check")
+def rubric_check(file: Path = typer.Argument(..., help="A rubric YAML file, e.g. rubrics/12345.yaml.")) -> None:
+    """Validate a rubric and print it in words.
+
+    Errors name the file, the line and the field. A valid rubric is printed section by section: each
+    item with its points, when it applies, and the rule in words; then case types and urgency.
+    """
+    from qc.rubric import load_rubric
+    from qc.rubric.conditions import describe
+
+    try:
+        rubric = load_rubric(file.resolve())
+    except QCError as exc:
+        err.print(f"[red]invalid rubric:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(f"[bold]{rubric.title}[/bold]  (id {rubric.id}, version {rubric.version}, line {rubric.line or '-'})")
+    console.print(f"{len(rubric.items)} items; phrases also match homophones at pinyin similarity ≥ {rubric.fuzzy_threshold}")
+    sections = {s.id: s for s in rubric.sections}
+    order = [s.id for s in rubric.sections] + [None]
+    for section_id in order:
+        items = [i for i in rubric.items if i.section == section_id]
+        if not items:
+            continue
+        head = sections[section_id] if section_id else None
+        console.print(f"\n[bold]{head.title if head else 'Items'}[/bold]" + (f"  (weight {head.weight:g})" if head else ""))
+        for item in items:
+            critical = "  [red]critical: a fail zeroes the call[/red]" if item.severity == "critical" else ""
+            console.print(f"  [cyan]{item.id}[/cyan] — {item.title}, {item.points:g} points{critical}")
+            if item.applies_if is not None:
+                console.print(f"      applies when {describe(item.applies_if)}", highlight=False)
+            if item.explain:
+                console.print(f"      {item.explain}", highlight=False)
+            console.print(f"      passes when {describe(item.check)}", highlight=False)
+    if rubric.case_types:
+        console.print("\n[bold]Case type[/bold] (the first that matches)")
+        for rule in rubric.case_types:
+            when = describe(rule.when) if rule.when is not None else "nothing above matched (default)"
+            console.print(f"  {rule.id} {rule.title}: {when}", highlight=False)
+    for rule in rubric.urgency:
+        deadline = f", respond within {rule.deadline_response_h:g} h" if rule.deadline_response_h else ""
+        console.print(f"\n[bold]Urgency {rule.title}[/bold]{deadline}: {describe(rule.when)}", highlight=False)
+
+
+@app.command()
+def rescore(
+    line: Optional[str] = typer.Option(None, help="Only this line's calls (default: every line, each with its rubric)."),
+    rubric: Optional[Path] = typer.Option(None, help="Use this rubric file instead of the line's configured one."),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Re-apply rubrics to stored transcripts.
+
+    No speech recognition runs: the stored utterances are judged again, results are stored per rubric
+    version, and each call's score, flags, case type and urgency follow the new run.
+    """
+    from qc.rescore import rescore as run_rescore
+    from qc.store import Store
+
+    settings = _settings(config, db)
+    if not settings.db_path.exists():
+        err.print(f"[red]error:[/red] no database at {settings.db_path} (score some calls first: qc score PATH)")
+        raise typer.Exit(2)
+    try:
+        with Store(settings.db_path) as store:
+            summary = run_rescore(store, settings, line=line, rubric_path=rubric.resolve() if rubric else None)
+    except QCError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    speed = f" ({summary.calls_per_second} calls/s)" if summary.calls_per_second else ""
+    console.print(
+        f"re-scored {summary.calls} calls with rubric {', '.join(summary.rubrics) or '-'} in "
+        f"{summary.seconds:.2f} s{speed}; {summary.changed_score} scores changed"
+    )
 
 
 if __name__ == "__main__":

@@ -127,6 +127,11 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 CALL_TABLES = ("utterances", "rule_hits", "scores", "alerts", "calls")
+# The columns of calls that a rubric (re-)scoring sets.
+_RUBRIC_COLUMNS = (
+    "call_id", "score", "flags", "rubric_id", "rubric_version", "case_type", "case_title", "case_evidence",
+    "urgency", "urgency_title", "urgency_evidence",
+)
 
 
 class Store:
@@ -189,6 +194,64 @@ class Store:
                 con.execute("INSERT INTO failures BY NAME SELECT * FROM incoming")
                 con.unregister("incoming")
 
+    def write_rubric_results(self, results: list[CallResult]) -> None:
+        """Store a re-scoring: rows for this rubric version replace only their own earlier rows."""
+        if not results:
+            return
+        rubric_id, version = results[0].rubric_id, results[0].rubric_version
+        ids = [r.call_id for r in results]
+        summary = pa.Table.from_pylist(
+            [
+                dict(call_id=r.call_id, score=r.score, flags=list(r.flags), rubric_id=r.rubric_id, rubric_version=r.rubric_version,
+                     case_type=r.case.case_type, case_title=r.case.case_title, case_evidence=_evidence_rows(r.case.case_evidence),
+                     urgency=r.case.urgency, urgency_title=r.case.urgency_title,
+                     urgency_evidence=_evidence_rows(r.case.urgency_evidence))
+                for r in results
+            ],
+            schema=pa.schema([f for f in _CALLS_SCHEMA if f.name in _RUBRIC_COLUMNS]),
+        )
+        params = {"ids": ids, "rubric": rubric_id, "version": version}
+        with self._transaction() as con:
+            con.execute("DELETE FROM rule_hits WHERE call_id IN (SELECT unnest($ids)) AND rubric_id = $rubric AND rubric_version = $version", params)
+            con.execute(
+                "DELETE FROM scores WHERE call_id IN (SELECT unnest($ids)) AND rubric_id = $rubric "
+                "AND rubric_version = $version AND scored_by = 'machine'", params,
+            )
+            con.execute("DELETE FROM alerts WHERE call_id IN (SELECT unnest($ids))", {"ids": ids})
+            for table, rows in (("rule_hits", rule_hits_table(results)), ("scores", scores_table(results)), ("alerts", alerts_table(results))):
+                if rows.num_rows:
+                    con.register("incoming", rows)
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                    con.unregister("incoming")
+            con.register("incoming", summary)
+            assignments = ", ".join(f"{c} = incoming.{c}" for c in _RUBRIC_COLUMNS if c != "call_id")
+            con.execute(f"UPDATE calls SET {assignments} FROM incoming WHERE calls.call_id = incoming.call_id")
+            con.unregister("incoming")
+
+    def lines_with_calls(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL").fetchall()]
+
+    def calls_for_rescore(self, line: str) -> list[dict]:
+        """Scored calls of a line with their utterances (words included), ready for the rubric."""
+        calls = self._rows(
+            "SELECT call_id, path, line, agent_id, caller_hash, started_at, duration_s, speakers_status, pipeline_version, score "
+            "FROM calls WHERE status = 'scored' AND line = ? ORDER BY call_id",
+            line,
+        )
+        if not calls:
+            return []
+        table = self.con.execute(
+            "SELECT u.call_id, speaker, role, channel, start_s, end_s, text, avg_logprob, words FROM utterances u "
+            "JOIN calls c USING (call_id) WHERE c.status = 'scored' AND c.line = ? ORDER BY u.call_id, idx",
+            [line],
+        ).to_arrow_table()
+        by_call: dict[str, list[dict]] = {c["call_id"]: [] for c in calls}
+        for row in table.to_pylist():
+            by_call[row["call_id"]].append(row)
+        for call in calls:
+            call["utterances"] = by_call[call["call_id"]]
+        return calls
+
     def scored_ids(self, pipeline_version: str | None = None) -> set[str]:
         sql = "SELECT call_id FROM calls WHERE status = 'scored'"
         params: list = []
@@ -220,7 +283,11 @@ class Store:
             return None
         call = dict(zip([d[0] for d in cur.description], row))
         call["utterances"] = self._rows("SELECT * FROM utterances WHERE call_id = ? ORDER BY idx", call_id)
-        call["rule_hits"] = self._rows("SELECT * FROM rule_hits WHERE call_id = ? ORDER BY item_id", call_id)
+        # Rule hits of the rubric version that gave the current score (older versions stay stored).
+        call["rule_hits"] = self._rows(
+            "SELECT * FROM rule_hits WHERE call_id = ? AND rubric_version IS NOT DISTINCT FROM ? ORDER BY item_id",
+            call_id, call["rubric_version"],
+        )
         call["alerts"] = self._rows("SELECT * FROM alerts WHERE call_id = ? ORDER BY start_s", call_id)
         return call
 

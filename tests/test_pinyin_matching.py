@@ -7,7 +7,15 @@ import time
 
 import pytest
 
-from qc.rubric.pinyin import DEFAULT_THRESHOLD, PhraseMatch, best_match, find_phrase, syllable_similarity
+from qc.rubric.pinyin import (
+    DEFAULT_THRESHOLD,
+    HOMOPHONE,
+    INSERTION_COST,
+    PhraseMatch,
+    best_match,
+    find_phrase,
+    syllable_similarity,
+)
 
 # (text as normalise_for_match leaves it, rubric phrase, should it match?)
 # Positives are Whisper-base errors of the kind heard on 8 kHz hotline audio; negatives are real words a
@@ -294,3 +302,68 @@ def test_two_hundred_phrases_over_a_two_thousand_character_call_are_fast():
         find_phrase(text, phrase)
     per_pair = (time.perf_counter() - start) / len(phrases)
     assert per_pair < 0.005, f"{per_pair * 1e3:.2f} ms per (text, phrase) pair"
+
+
+# ---------------------------------------------------------------- the prefilter never hides a window
+
+_CONFUSABLE_POOL = "补不办帮班资咨讯询自字知杀撒沙公工帝地九就点店城层管馆您你好号"
+
+
+def _reference_windows(text: str, phrase: str, threshold: float) -> dict[tuple[int, int], float]:
+    """Every fuzzy window at or above the threshold, by brute force over all positions and gaps."""
+    from pypinyin import Style, lazy_pinyin
+
+    ts, ps = lazy_pinyin(text, style=Style.NORMAL), lazy_pinyin(phrase, style=Style.NORMAL)
+    n, length = len(phrase), len(text)
+
+    def sim(j: int, i: int) -> float:
+        if phrase[j] == text[i]:
+            return 1.0
+        return HOMOPHONE if ps[j] == ts[i] else syllable_similarity(ps[j], ts[i])
+
+    scores: dict[tuple[int, int], float] = {}
+    for s in range(length - n + 1):
+        scores[(s, s + n)] = sum(sim(j, s + j) for j in range(n)) / n
+    for s in range(length - n):
+        best = max(sum(sim(j, s + j) for j in range(g)) + sum(sim(j, s + j + 1) for j in range(g, n)) for g in range(1, n))
+        scores[(s, s + n + 1)] = (best - INSERTION_COST) / n
+    if n >= 3:
+        for s in range(length - n + 2):
+            best = max(sum(sim(j, s + j) for j in range(g)) + sum(sim(j, s + j - 1) for j in range(g + 1, n)) for g in range(n))
+            scores[(s, s + n - 1)] = best / n
+    exact = [(m.start, m.end) for m in find_phrase(text, phrase, 1.0)]
+    return {
+        w: v
+        for w, v in scores.items()
+        if v >= threshold - 1e-9 and text[w[0] : w[1]] != phrase and all(w[1] <= a or w[0] >= b for a, b in exact)
+    }
+
+
+def _near_miss(rng: random.Random) -> tuple[str, str, float]:
+    """A text and a phrase cut from it, then mangled: substituted, dropped and inserted syllables."""
+    text = "".join(rng.choice(_CONFUSABLE_POOL) for _ in range(rng.randint(8, 60)))
+    at, n = rng.randrange(len(text) - 4), rng.randint(3, 7)
+    phrase = list(text[at : at + n])
+    for _ in range(rng.randint(0, 2)):
+        phrase[rng.randrange(len(phrase))] = rng.choice(_CONFUSABLE_POOL)
+    edit = rng.choice(["none", "drop", "insert"])
+    if edit == "drop" and len(phrase) > 2:
+        del phrase[rng.randrange(1, len(phrase) - 1)]
+    elif edit == "insert":
+        phrase.insert(rng.randrange(1, len(phrase)), rng.choice(_CONFUSABLE_POOL))
+    return text, "".join(phrase), rng.choice([0.5, 0.6, 0.7, 0.8, 0.85])
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_fuzzy_results_agree_with_brute_force(seed):
+    text, phrase, threshold = _near_miss(random.Random(seed))
+    reference = _reference_windows(text, phrase, threshold)
+    found = [m for m in find_phrase(text, phrase, threshold) if not m.exact]
+    for m in found:
+        assert m.score == pytest.approx(reference[(m.start, m.end)], abs=1e-4)
+    chosen = [(m.start, m.end) for m in find_phrase(text, phrase, threshold)]
+    for a, b in reference:  # anything left out must have lost to an overlapping, better window
+        assert any(a < e and s < b for s, e in chosen), (text, phrase, threshold, (a, b))
+    best = best_match(text, phrase, threshold)
+    if reference and (best is None or not best.exact):
+        assert best is not None and best.score == pytest.approx(max(reference.values()), abs=1e-4)

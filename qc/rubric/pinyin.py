@@ -5,9 +5,11 @@ counts (score 1.0). Otherwise windows of the phrase's length, and of one syllabl
 syllable by syllable on tone-less pinyin, with partial credit for the confusions of telephone Mandarin.
 Tolerance is for Han characters only: letters, digits and characters pypinyin cannot read must be identical.
 
-Measured (tests/test_pinyin_matching.py, 96 cases: 49 should-match, 47 should-not) at threshold 0.85: precision 1.00, recall 1.00.
-Speed, one core, text cached: 200 phrases × a 2,000-character call take ~0.5-2 ms (~3-10 µs a pair); a new text's pinyin ~10-60 ms once.
-"""
+Measured on the 95 cases in tests/test_pinyin_matching.py (49 should-match, 46 should-not) at threshold 0.85: precision 1.00, recall 1.00.
+Speed, one core (AMD EPYC), 200 phrases × a 2,000-character call already cached: 0.4-8 ms in all, 27 µs a pair on average on a
+realistic call with no match (3-4 µs for a phrase whose sounds are absent); a new text's pinyin costs ~10 ms once (pypinyin
+segmentation), per-utterance use ~1.3 µs per (utterance, phrase).
+""""""
 
 from __future__ import annotations
 
@@ -323,7 +325,8 @@ def _fuzzy(text: str, phrase: str, plan: _Plan, threshold: float, exact_starts: 
                 best = max(here[g] + before[n] - before[g + 1] for g in range(n) if p_syllables[g] is not None)
                 found.append((s, s + n - 1, best / n))
     return [
-        PhraseMatch(start, end, round(score, 4), text[start:end], False)
+        # Capped so that rounding never turns a fuzzy score into the 1.0 reserved for exact characters.
+        PhraseMatch(start, end, min(round(score, 4), 0.9999), text[start:end], False)
         for start, end, score in found
         if score >= threshold - _EPS and text[start:end] != phrase
     ]

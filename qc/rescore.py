@@ -1,0 +1,81 @@
+"""Re-apply a rubric to stored transcripts, without running speech recognition again.
+
+Rubrics change weekly; transcription is the expensive part. Results are stored per rubric version
+(``rule_hits.rubric_version``, ``scores``), so every score stays traceable to the rubric that gave it,
+and the call's current score, flags, case type and urgency follow the newest run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qc.config import Settings
+from qc.records import CallMeta, CallResult, Utterance, Word
+from qc.rubric import CallContext, Rubric, evaluate, load_rubric
+from qc.store import Store
+
+
+@dataclass
+class RescoreSummary:
+    calls: int = 0
+    changed_score: int = 0
+    seconds: float = 0.0
+    by_line: dict[str, int] = field(default_factory=dict)
+    rubrics: list[str] = field(default_factory=list)  # "id version" of each rubric applied
+
+    @property
+    def calls_per_second(self) -> float | None:
+        return round(self.calls / self.seconds, 1) if self.seconds else None
+
+
+def rescore(store: Store, settings: Settings, line: str | None = None, rubric_path: Path | None = None) -> RescoreSummary:
+    """Re-score the stored calls of ``line`` (default: every line, each with its own rubric)."""
+    lines = [line] if line else sorted(set(settings.lines) | set(store.lines_with_calls()))
+    began = time.perf_counter()
+    summary = RescoreSummary()
+    for line_id in lines:
+        if line_id not in settings.lines:
+            continue
+        calls = store.calls_for_rescore(line_id)
+        if not calls:
+            continue
+        rubric = load_rubric(rubric_path or settings.rubrics_dir / settings.lines[line_id].rubric)
+        results = [rescore_one(rubric, call) for call in calls]
+        store.write_rubric_results(results)
+        summary.calls += len(results)
+        summary.by_line[line_id] = len(results)
+        summary.changed_score += sum(1 for call, r in zip(calls, results) if call["score"] != r.score)
+        if f"{rubric.id} {rubric.version}" not in summary.rubrics:
+            summary.rubrics.append(f"{rubric.id} {rubric.version}")
+    summary.seconds = round(time.perf_counter() - began, 3)
+    return summary
+
+
+def rescore_one(rubric: Rubric, call: dict) -> CallResult:
+    utterances = tuple(utterance_from_row(u) for u in call["utterances"])
+    meta = CallMeta(line=call["line"], agent_id=call["agent_id"], caller_hash=call["caller_hash"], started_at=call["started_at"])
+    ctx = CallContext(utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved")
+    judged = evaluate(rubric, ctx)
+    return CallResult(
+        call_id=call["call_id"],
+        path=call["path"],
+        status="scored",
+        meta=meta,
+        pipeline_version=call["pipeline_version"],
+        scored_at=datetime.now(timezone.utc),
+        utterances=utterances,
+        verdicts=judged.verdicts,
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        score=judged.score,
+        case=judged.case,
+        alerts=judged.alerts,
+    )
+
+
+def utterance_from_row(row: dict) -> Utterance:
+    words = tuple(Word(w["text"], w["start_s"], w["end_s"], w["probability"]) for w in row["words"] or ())
+    return Utterance(row["speaker"], row["role"], row["start_s"], row["end_s"], row["text"], words, row["channel"], row["avg_logprob"])
