@@ -2,7 +2,6 @@ import wave
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from qc.audio import TARGET_RATE, decode, is_dual_mono, mixdown, probe
 from qc.config import AudioLimits

@@ -9,7 +9,7 @@ from qc.evaluation import cer
 from qc.pipeline import score_call
 from qc.records import CallMeta
 from qc.sources import read_meta
-from tests.conftest import SAMPLES, ground_truth, silence, write
+from tests.conftest import SAMPLES, ground_truth, write
 
 pytestmark = pytest.mark.model
 

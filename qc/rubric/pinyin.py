@@ -9,7 +9,7 @@ Measured on the 95 cases in tests/test_pinyin_matching.py (49 should-match, 46 s
 Speed, one core (AMD EPYC), 200 phrases × a 2,000-character call already cached: 0.4-8 ms in all, 27 µs a pair on average on a
 realistic call with no match (3-4 µs for a phrase whose sounds are absent); a new text's pinyin costs ~10 ms once (pypinyin
 segmentation), per-utterance use ~1.3 µs per (utterance, phrase).
-""""""
+"""
 
 from __future__ import annotations
 
@@ -62,9 +62,8 @@ class PhraseMatch:
 
 @dataclass(frozen=True)
 class _Sounds:
-    """A text's characters and sounds, one entry per character."""
+    """A text's sounds, one entry per character."""
 
-    chars: str
     syllables: tuple[str | None, ...]  # None where the character must match literally (not Han)
     keys: tuple[str, ...]  # coarse sound class for Han characters, the character itself otherwise
 
@@ -156,7 +155,7 @@ def _convert(text: str) -> _Sounds:
         else:
             syllables.append(None)
             keys.append(char)
-    return _Sounds(text, tuple(syllables), tuple(keys))
+    return _Sounds(tuple(syllables), tuple(keys))
 
 
 @lru_cache(maxsize=4096)
@@ -229,13 +228,16 @@ def _plan(phrase: str, threshold: float) -> _Plan | None:
         return None
     n = len(phrase)
     # A dropped syllable must leave at least two behind (pairs >= 2): one syllable matches far too much.
-    needed = ((0, _strong_needed(n, n, threshold, 0.0)), (+1, _strong_needed(n, n, threshold, INSERTION_COST)),
-              (-1, _strong_needed(n - 1, n, threshold, 0.0)))
+    needed = (
+        (0, _strong_needed(n, n, threshold, 0.0)),
+        (+1, _strong_needed(n, n, threshold, INSERTION_COST)),
+        (-1, _strong_needed(n - 1, n, threshold, 0.0)),
+    )
     shapes = tuple((shift, k) for shift, k in needed if k is not None)
     if not shapes:
         return None
     # Pigeonhole: if k of the n phrase syllables must land on their class, any n - k + 1 of them include one
-    # that does. Looking up the rarest ones makes the usual no-match case a few set look-ups.
+    # that does. Looking up the rarest ones makes the usual no-match case a few dict look-ups.
     return _Plan(sounds, shapes, n - min(k for _, k in shapes) + 1)
 
 

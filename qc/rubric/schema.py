@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
-from qc.rubric.source import Location, RubricError, error, load_with_lines
+from qc.rubric.source import Location, error, load_with_lines
 
 Speaker = Literal["agent", "caller", "either"]
 
