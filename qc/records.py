@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Role = Literal["agent", "caller", "unknown"]
 CallStatus = Literal["scored", "failed"]
@@ -46,8 +46,10 @@ class AudioInfo:
     duration_s: float
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """One recognised word. A named tuple, not a dataclass: calls carry thousands of them and
+    re-scoring rebuilds them from the database, where a frozen dataclass costs 5x more to create."""
+
     text: str
     start: float
     end: float

@@ -15,6 +15,7 @@ from pathlib import Path
 from qc.config import Settings
 from qc.records import CallMeta, CallResult, Utterance, Word
 from qc.rubric import CallContext, Rubric, evaluate, load_rubric
+from qc.rubric.context import parse_readings
 from qc.store import Store
 
 
@@ -57,7 +58,11 @@ def rescore(store: Store, settings: Settings, line: str | None = None, rubric_pa
 def rescore_one(rubric: Rubric, call: dict) -> CallResult:
     utterances = tuple(utterance_from_row(u) for u in call["utterances"])
     meta = CallMeta(line=call["line"], agent_id=call["agent_id"], caller_hash=call["caller_hash"], started_at=call["started_at"])
-    ctx = CallContext(utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved")
+    pinyin = tuple(parse_readings(row.get("pinyin"), row["text"]) for row in call["utterances"])
+    ctx = CallContext(
+        utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved",
+        pinyin=pinyin if all(p is not None for p in pinyin) else None,
+    )
     judged = evaluate(rubric, ctx)
     return CallResult(
         call_id=call["call_id"],

@@ -19,10 +19,11 @@ import duckdb
 import pyarrow as pa
 
 from qc.records import CallResult
+from qc.rubric.context import stored_readings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -123,6 +124,10 @@ MIGRATIONS: dict[int, list[str]] = {
             raised_at TIMESTAMP
         )""",
         "CREATE INDEX alerts_call ON alerts(call_id)",
+    ],
+    3: [
+        # Pinyin of each utterance, read in context once at scoring time: re-scoring reuses it.
+        "ALTER TABLE utterances ADD COLUMN pinyin VARCHAR",
     ],
 }
 
@@ -241,7 +246,7 @@ class Store:
         if not calls:
             return []
         table = self.con.execute(
-            "SELECT u.call_id, speaker, role, channel, start_s, end_s, text, avg_logprob, words FROM utterances u "
+            "SELECT u.call_id, speaker, role, channel, start_s, end_s, text, avg_logprob, pinyin, words FROM utterances u "
             "JOIN calls c USING (call_id) WHERE c.status = 'scored' AND c.line = ? ORDER BY u.call_id, idx",
             [line],
         ).to_arrow_table()
@@ -408,7 +413,7 @@ def utterances_table(results: list[CallResult]) -> pa.Table:
     rows = [
         dict(
             call_id=r.call_id, idx=i, speaker=u.speaker, role=u.role, channel=u.channel, start_s=u.start, end_s=u.end,
-            text=u.text, avg_logprob=u.avg_logprob,
+            text=u.text, avg_logprob=u.avg_logprob, pinyin=stored_readings(u.text),
             words=[dict(text=w.text, start_s=w.start, end_s=w.end, probability=w.probability) for w in u.words],
         )
         for r in results
@@ -417,7 +422,7 @@ def utterances_table(results: list[CallResult]) -> pa.Table:
     schema = pa.schema(
         [("call_id", pa.string()), ("idx", pa.int32()), ("speaker", pa.string()), ("role", pa.string()),
          ("channel", pa.int32()), ("start_s", pa.float64()), ("end_s", pa.float64()), ("text", pa.string()),
-         ("avg_logprob", pa.float64()), ("words", pa.list_(_WORD))]
+         ("avg_logprob", pa.float64()), ("pinyin", pa.string()), ("words", pa.list_(_WORD))]
     )
     return pa.Table.from_pylist(rows, schema=schema)
 

@@ -47,10 +47,12 @@ def _all(cond: s.All, ctx: CallContext) -> Outcome:
 
 
 def _any(cond: s.AnyOf, ctx: CallContext) -> Outcome:
-    outcomes = [holds(c, ctx) for c in cond.any]
-    winner = next((o for o in outcomes if o.holds), None)
-    if winner:
-        return winner
+    outcomes = []
+    for c in cond.any:
+        outcome = holds(c, ctx)
+        if outcome.holds:
+            return outcome
+        outcomes.append(outcome)
     judged = [o for o in outcomes if not o.na]
     if not judged:
         return outcomes[0]
@@ -70,15 +72,19 @@ def _evidence(outcomes: list[Outcome]) -> tuple[Evidence, ...]:
 
 
 def said(spec: s.SaidSpec, ctx: CallContext) -> Outcome:
-    scope = ctx.scope(spec.by, spec.within)
-    hits: list[PhraseHit] = []
-    for phrase in spec.phrases:
-        hit = next((h for i in scope if (h := ctx.find(i, phrase, spec.fuzzy, spec.threshold))), None)
-        if hit:
-            hits.append(hit)
-            if spec.mode == "any":
-                break
+    scope = tuple(ctx.scope(spec.by, spec.within))
     needed = {"any": 1, "all": len(spec.phrases), "at_least": spec.n}[spec.mode]
+    hits: list[PhraseHit] = []
+    # Exact words first, homophones only for phrases still missing: most lookups end at the cheap pass.
+    for fuzzy in (False, True) if spec.fuzzy else (False,):
+        for phrase in spec.phrases:
+            if len(hits) >= needed and spec.mode != "all":
+                break
+            if any(h.phrase == phrase for h in hits):
+                continue
+            hit = ctx.find_in(scope, phrase, fuzzy, spec.threshold)
+            if hit:
+                hits.append(hit)
     found = len(hits) >= needed
     evidence = tuple(ctx.evidence(h) for h in hits)
     heard = ", ".join(f"“{h.phrase}”" for h in hits)

@@ -11,12 +11,30 @@ from qc.text import normalise_for_match, to_script
 
 # Silences shorter than this are the normal rhythm of a conversation, not "dead air".
 MIN_GAP_S = 0.05
+# Between utterances in a joined search text: not a letter, digit or Han character, so no phrase,
+# exact or homophone, can match across it.
+_SEPARATOR = "|"
 
 
 @lru_cache(maxsize=1 << 16)
 def match_form(text: str) -> str:
     """Rules compare Simplified, lower-case text without punctuation, whatever the line's script."""
     return normalise_for_match(to_script(text, "t2s"))
+
+
+def stored_readings(text: str) -> str:
+    """An utterance's pinyin as stored beside its transcript: one syllable per match-form character."""
+    from qc.rubric.pinyin import readings
+
+    return " ".join(r or "_" for r in readings(match_form(text)))
+
+
+def parse_readings(stored: str | None, text: str) -> tuple[str | None, ...] | None:
+    """The stored pinyin back as a tuple, or None when missing or out of step with the text."""
+    if not stored:
+        return None if match_form(text) else ()
+    parts = tuple(None if p == "_" else p for p in stored.split(" "))
+    return parts if len(parts) == len(match_form(text)) else None
 
 
 @dataclass(frozen=True)
@@ -39,30 +57,29 @@ class CallContext:
     case_type: str | None = None
     urgency: str | None = None
     fuzzy_threshold: float = 0.85
+    # Per utterance, the pinyin of its match-form text, when stored with the transcript (re-scoring
+    # then needs no pinyin conversion at all); computed on demand otherwise.
+    pinyin: tuple[tuple[str | None, ...], ...] | None = None
 
     # -- texts -----------------------------------------------------------------------------------
     @cached_property
     def texts(self) -> tuple[str, ...]:
         return tuple(match_form(u.text) for u in self.utterances)
 
-    @cached_property
-    def _word_offsets(self) -> tuple[tuple[tuple[int, int, float, float], ...], ...]:
-        """Per utterance: (first char, end char, start s, end s) of every word in the normalised text."""
-        out = []
-        for u in self.utterances:
-            offset, spans = 0, []
-            for w in u.words:
-                n = len(match_form(w.text))
-                if n:
-                    spans.append((offset, offset + n, w.start, w.end))
-                offset += n
-            out.append(tuple(spans))
-        return tuple(out)
+    def _word_offsets(self, index: int) -> list[tuple[int, int, float, float]]:
+        """(first char, end char, start s, end s) of every word of an utterance in the normalised text."""
+        offset, spans = 0, []
+        for w in self.utterances[index].words:
+            n = len(match_form(w.text))
+            if n:
+                spans.append((offset, offset + n, w.start, w.end))
+            offset += n
+        return spans
 
     def span_times(self, index: int, start_char: int, end_char: int) -> tuple[float, float]:
         """Times of the words covering characters [start_char, end_char) of utterance ``index``."""
         u = self.utterances[index]
-        covering = [(s, e) for a, b, s, e in self._word_offsets[index] if a < end_char and b > start_char]
+        covering = [(s, e) for a, b, s, e in self._word_offsets(index) if a < end_char and b > start_char]
         if not covering:
             return round(u.start, 2), round(u.end, 2)
         return round(float(covering[0][0]), 2), round(float(covering[-1][1]), 2)
@@ -73,6 +90,64 @@ class CallContext:
         matched = self.texts[hit.utterance][hit.start_char : hit.end_char]
         label = hit.phrase if matched == match_form(hit.phrase) else f"{hit.phrase} (heard “{matched}”)"
         return Evidence(start=start, end=end, role=u.role, matched=label, text=u.text)
+
+    @cached_property
+    def _scopes(self) -> dict[tuple[int, ...], tuple[str, list[int], object | None]]:
+        return {}
+
+    def _joined(self, scope: tuple[int, ...]) -> tuple[str, list[int]]:
+        """The scope's texts joined by a separator, and where each utterance starts in it."""
+        if scope not in self._scopes:
+            starts, at = [], 0
+            for i in scope:
+                starts.append(at)
+                at += len(self.texts[i]) + len(_SEPARATOR)
+            self._scopes[scope] = (_SEPARATOR.join(self.texts[i] for i in scope), starts, None)
+        text, starts, _ = self._scopes[scope]
+        return text, starts
+
+    def _pinyin_index(self, scope: tuple[int, ...]) -> object:
+        """The scope's pinyin search index, from each utterance's reading in context (cached per text)."""
+        text, starts, index = self._scopes[scope]
+        if index is None:
+            from qc.rubric.pinyin import build_index, readings
+
+            syllables: list[str | None] = []
+            for k, i in enumerate(scope):
+                if k:
+                    syllables.append(None)  # the separator
+                syllables.extend(self.pinyin[i] if self.pinyin else readings(self.texts[i]))
+            index = build_index(text, tuple(syllables))
+            self._scopes[scope] = (text, starts, index)
+        return index
+
+    def find_in(self, scope: tuple[int, ...], phrase: str, fuzzy: bool, threshold: float | None = None) -> PhraseHit | None:
+        """The phrase in the scope: exact (``fuzzy`` False) or the best homophone (``fuzzy`` True).
+
+        One search over the scope's joined texts instead of one per utterance: rubrics re-score
+        thousands of calls a second, and most phrases are not in a call at all.
+        """
+        wanted = match_form(phrase)
+        if not scope or not wanted:
+            return None
+        text, starts = self._joined(scope)
+        if not fuzzy:
+            pos = text.find(wanted)
+            return self._hit_at(scope, starts, pos, pos + len(wanted), phrase, 1.0) if pos >= 0 else None
+        from qc.rubric.pinyin import homophone_matches
+
+        matches = homophone_matches(text, wanted, threshold or self.fuzzy_threshold, self._pinyin_index(scope))
+        for m in sorted(matches, key=lambda m: (-m.score, m.start)):
+            if _SEPARATOR not in m.matched:
+                return self._hit_at(scope, starts, m.start, m.end, phrase, m.score)
+        return None
+
+    @staticmethod
+    def _hit_at(scope: tuple[int, ...], starts: list[int], a: int, b: int, phrase: str, score: float) -> PhraseHit:
+        from bisect import bisect_right
+
+        k = bisect_right(starts, a) - 1
+        return PhraseHit(scope[k], a - starts[k], b - starts[k], phrase, score)
 
     def find(self, index: int, phrase: str, fuzzy: bool, threshold: float | None = None) -> PhraseHit | None:
         text, wanted = self.texts[index], match_form(phrase)

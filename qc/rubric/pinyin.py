@@ -20,7 +20,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["DEFAULT_THRESHOLD", "PhraseMatch", "best_match", "find_phrase", "syllable_similarity"]
+__all__ = [
+    "DEFAULT_THRESHOLD", "PhraseMatch", "best_match", "find_phrase", "build_index", "homophone_matches", "readings", "syllable_similarity",
+]
 
 # Between the weakest Whisper error in the case list (0.857, a syllable dropped from a 7-syllable phrase)
 # and the strongest look-alike (0.833, 感谢您的来信 for 感谢您的来电).
@@ -107,6 +109,20 @@ def find_phrase(text: str, phrase: str, threshold: float = DEFAULT_THRESHOLD) ->
     return _non_overlapping(candidates, len(phrase))
 
 
+def homophone_matches(
+    text: str, phrase: str, threshold: float = DEFAULT_THRESHOLD, index: _Indexed | None = None
+) -> list[PhraseMatch]:
+    """Only the non-exact (pinyin) matches, for callers that already know the phrase is not there as is.
+
+    The fast path of rubric evaluation: no argument checks, no second exact search. ``index``: from
+    ``build_index`` when the caller searches one text for many phrases.
+    """
+    plan = _plan(phrase, threshold)
+    if plan is None or len(text) < 2:
+        return []
+    return _fuzzy(text, phrase, plan, threshold, [], index)
+
+
 def best_match(text: str, phrase: str, threshold: float = DEFAULT_THRESHOLD) -> PhraseMatch | None:
     """The highest-scoring occurrence (the earliest among equals), or None."""
     matches = find_phrase(text, phrase, threshold)
@@ -136,16 +152,25 @@ def _split(syllable: str) -> tuple[str, str]:
     return "", syllable
 
 
+def _per_char(chunk: str) -> list[str]:
+    return list(chunk)
+
+
+@lru_cache(maxsize=None)
+def _reading(char: str) -> str:
+    """A character's most common reading, tone-less (the character itself when it has none)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(char, style=Style.NORMAL, errors=_per_char)[0]
+
+
 def _convert(text: str) -> _Sounds:
     from pypinyin import Style, lazy_pinyin
 
-    def per_char(chunk: str) -> list[str]:
-        return list(chunk)
-
     # Whole-text conversion lets pypinyin's phrase dictionary pick heteronym readings from context.
-    read = lazy_pinyin(text, style=Style.NORMAL, errors=per_char)
+    read = lazy_pinyin(text, style=Style.NORMAL, errors=_per_char)
     if len(read) != len(text):  # never seen; keep offsets right at the cost of context
-        read = [lazy_pinyin(c, style=Style.NORMAL, errors=per_char)[0] for c in text]
+        read = [_reading(c) for c in text]
     syllables: list[str | None] = []
     keys: list[str] = []
     for char, syllable in zip(text, read):
@@ -171,7 +196,33 @@ _phrase_sounds = lru_cache(maxsize=8192)(_convert)
 # call; a 2,000-character text costs about 0.1 MB here, a 40-character utterance about 3 KB.
 @lru_cache(maxsize=1024)
 def _indexed(text: str) -> _Indexed:
-    sounds = _convert(text)
+    return _index(text, _convert(text))
+
+
+def readings(text: str) -> tuple[str | None, ...]:
+    """Tone-less pinyin per character, read in context (None for characters that are not Han).
+
+    Cached per text: a transcript's utterances are read once, then joined for any search scope.
+    """
+    return _readings(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _readings(text: str) -> tuple[str | None, ...]:
+    return _convert(text).syllables
+
+
+def _from_readings(text: str, syllables: tuple[str | None, ...]) -> _Indexed:
+    keys = tuple(_key(syl) if syl is not None else char for char, syl in zip(text, syllables))
+    return _index(text, _Sounds(syllables, keys))
+
+
+def build_index(text: str, syllables: tuple[str | None, ...]) -> _Indexed:
+    """A search index of ``text`` from readings the caller already has; reuse it across phrases."""
+    return _from_readings(text, syllables)
+
+
+def _index(text: str, sounds: _Sounds) -> _Indexed:
     positions: dict[str, array] = {}
     for i, (key, syllable) in enumerate(zip(sounds.keys, sounds.syllables)):
         positions.setdefault(key, array("I")).append(i)
@@ -241,8 +292,10 @@ def _plan(phrase: str, threshold: float) -> _Plan | None:
     return _Plan(sounds, shapes, n - min(k for _, k in shapes) + 1)
 
 
-def _fuzzy(text: str, phrase: str, plan: _Plan, threshold: float, exact_starts: list[int]) -> list[PhraseMatch]:
-    index = _indexed(text)
+def _fuzzy(
+    text: str, phrase: str, plan: _Plan, threshold: float, exact_starts: list[int], index: _Indexed | None = None
+) -> list[PhraseMatch]:
+    index = index or _indexed(text)
     t_syllables, t_keys, length = index.sounds.syllables, index.sounds.keys, len(text)
     p_syllables, p_keys, n = plan.sounds.syllables, plan.sounds.keys, len(phrase)
     positions = index.positions
