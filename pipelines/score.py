@@ -65,8 +65,8 @@ def _retry_only_transient(task, task_run, state) -> bool:
     cache_policy=NO_CACHE,
     task_run_name="score {path.name}",
 )
-def score_call_task(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
-    return score_call(path, meta, settings)
+def score_call_task(path: Path, meta: CallMeta, settings: Settings, history=None) -> CallResult:
+    return score_call(path, meta, settings, history)
 
 
 @task(name="load-models", cache_policy=NO_CACHE)
@@ -103,7 +103,7 @@ def score_calls(
             except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
                 _record(store, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
                 continue
-            futures[score_call_task.submit(path, meta, settings)] = (path, meta)
+            futures[score_call_task.submit(path, meta, settings, store.prior_calls)] = (path, meta)
         for future in as_completed(list(futures)):
             path, meta = futures[future]
             try:

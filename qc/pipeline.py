@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from qc import PIPELINE_VERSION
 from qc.audio import DecodedAudio, decode, probe
+from qc.cases import repeat_count, repeat_from_words
 from qc.config import LineConfig, Settings
 from qc.diarization import diarize
 from qc.errors import BadRecording, ConfigError
@@ -72,7 +73,11 @@ class Speakers:
     warnings: tuple[str, ...]
 
 
-def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
+# (caller_hash, case_type, started_at, call_id) -> how many earlier calls about the same problem.
+CallHistory = Callable[[str, "str | None", "datetime | None", str], int]
+
+
+def score_call(path: Path, meta: CallMeta, settings: Settings, history: CallHistory | None = None) -> CallResult:
     timer = StageTimer()
     info: AudioInfo | None = None
     call_id = call_id_for(None, path)
@@ -95,8 +100,16 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         if not speakers.utterances:
             raise BadRecording("no speech detected in the recording", stage="speech")
         with timer("rubric"):
-            ctx = CallContext(speakers.utterances, audio.duration_s, meta, roles_known=speakers.status != "unresolved")
+            ctx = CallContext(
+                speakers.utterances, audio.duration_s, meta, roles_known=speakers.status != "unresolved",
+                repeat_count=repeat_from_words(speakers.utterances),
+            )
             judged = evaluate(rubric, ctx)
+            if history and meta.caller_hash:
+                prior = history(meta.caller_hash, judged.case.case_type, meta.started_at, call_id)
+                count = repeat_count(prior, ctx.repeat_count)
+                if count != ctx.repeat_count:
+                    judged = evaluate(rubric, replace(ctx, repeat_count=count))
         return CallResult(
             call_id=call_id,
             path=str(path),

@@ -114,6 +114,8 @@ class CaseInfo:
     urgency: str = "normal"  # "urgent" = 特急
     urgency_title: str | None = None
     urgency_evidence: tuple[Evidence, ...] = ()
+    repeat_count: int | None = None  # which call this is about the same problem (history or the caller's words)
+    repeat_level: str | None = None  # "orange" (2nd call) | "red" (3rd or later)
 
 
 @dataclass(frozen=True)

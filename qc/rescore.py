@@ -62,6 +62,7 @@ def rescore_one(rubric: Rubric, call: dict) -> CallResult:
     ctx = CallContext(
         utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved",
         pinyin=pinyin if all(p is not None for p in pinyin) else None,
+        repeat_count=call.get("repeat_count"),
     )
     judged = evaluate(rubric, ctx)
     return CallResult(

@@ -18,6 +18,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
+from qc.cases import REPEAT_WINDOW_DAYS
 from qc.records import CallResult
 from qc.rubric.context import stored_readings
 
@@ -128,6 +129,10 @@ MIGRATIONS: dict[int, list[str]] = {
     3: [
         # Pinyin of each utterance, read in context once at scoring time: re-scoring reuses it.
         "ALTER TABLE utterances ADD COLUMN pinyin VARCHAR",
+        # Repeat callers: which call this is about the same problem, and its colour (orange 2nd, red 3rd+).
+        "ALTER TABLE calls ADD COLUMN repeat_count INTEGER",
+        "ALTER TABLE calls ADD COLUMN repeat_level VARCHAR",
+        "CREATE INDEX calls_caller ON calls(caller_hash)",
     ],
 }
 
@@ -135,7 +140,7 @@ CALL_TABLES = ("utterances", "rule_hits", "scores", "alerts", "calls")
 # The columns of calls that a rubric (re-)scoring sets.
 _RUBRIC_COLUMNS = (
     "call_id", "score", "flags", "rubric_id", "rubric_version", "case_type", "case_title", "case_evidence",
-    "urgency", "urgency_title", "urgency_evidence",
+    "urgency", "urgency_title", "urgency_evidence", "repeat_count", "repeat_level",
 )
 
 
@@ -210,7 +215,8 @@ class Store:
                 dict(call_id=r.call_id, score=r.score, flags=list(r.flags), rubric_id=r.rubric_id, rubric_version=r.rubric_version,
                      case_type=r.case.case_type, case_title=r.case.case_title, case_evidence=_evidence_rows(r.case.case_evidence),
                      urgency=r.case.urgency, urgency_title=r.case.urgency_title,
-                     urgency_evidence=_evidence_rows(r.case.urgency_evidence))
+                     urgency_evidence=_evidence_rows(r.case.urgency_evidence),
+                     repeat_count=r.case.repeat_count, repeat_level=r.case.repeat_level)
                 for r in results
             ],
             schema=pa.schema([f for f in _CALLS_SCHEMA if f.name in _RUBRIC_COLUMNS]),
@@ -233,13 +239,34 @@ class Store:
             con.execute(f"UPDATE calls SET {assignments} FROM incoming WHERE calls.call_id = incoming.call_id")
             con.unregister("incoming")
 
+    def prior_calls(self, caller_hash: str, case_type: str | None, started_at: datetime | None, call_id: str,
+                    days: int = REPEAT_WINDOW_DAYS) -> int:
+        """Earlier scored calls from the same (hashed) number about the same kind of case.
+
+        Safe from worker threads: each lookup uses its own cursor on the one connection.
+        """
+        sql = (
+            "SELECT count(*) FROM calls WHERE caller_hash = ? AND case_type IS NOT DISTINCT FROM ? "
+            "AND status = 'scored' AND call_id <> ?"
+        )
+        params: list = [caller_hash, case_type, call_id]
+        if started_at is not None:
+            sql += " AND started_at < ? AND started_at >= ? - to_days(?)"
+            params += [started_at.replace(tzinfo=None)] * 2 + [days]
+        cursor = self.con.cursor()
+        try:
+            return int(cursor.execute(sql, params).fetchone()[0])
+        finally:
+            cursor.close()
+
     def lines_with_calls(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL").fetchall()]
 
     def calls_for_rescore(self, line: str) -> list[dict]:
         """Scored calls of a line with their utterances (words included), ready for the rubric."""
         calls = self._rows(
-            "SELECT call_id, path, line, agent_id, caller_hash, started_at, duration_s, speakers_status, pipeline_version, score "
+            "SELECT call_id, path, line, agent_id, caller_hash, started_at, duration_s, speakers_status, pipeline_version, score, "
+            "repeat_count "
             "FROM calls WHERE status = 'scored' AND line = ? ORDER BY call_id",
             line,
         )
@@ -383,6 +410,8 @@ def calls_table(results: list[CallResult]) -> pa.Table:
                 urgency=r.case.urgency if r.status == "scored" else None,
                 urgency_title=r.case.urgency_title,
                 urgency_evidence=_evidence_rows(r.case.urgency_evidence),
+                repeat_count=r.case.repeat_count,
+                repeat_level=r.case.repeat_level,
                 pipeline_version=r.pipeline_version,
                 stage_seconds=json.dumps(r.stage_seconds),
                 scored_at=r.scored_at.replace(tzinfo=None),
@@ -402,6 +431,7 @@ _CALLS_SCHEMA = pa.schema(
         ("rubric_version", pa.string()), ("score", pa.float64()), ("flags", pa.list_(pa.string())),
         ("case_type", pa.string()), ("case_title", pa.string()), ("case_evidence", pa.list_(_EVIDENCE_T)),
         ("urgency", pa.string()), ("urgency_title", pa.string()), ("urgency_evidence", pa.list_(_EVIDENCE_T)),
+        ("repeat_count", pa.int32()), ("repeat_level", pa.string()),
         ("pipeline_version", pa.string()), ("stage_seconds", pa.string()), ("scored_at", pa.timestamp("us")),
     ]
 )

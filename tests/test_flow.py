@@ -64,14 +64,14 @@ def test_transient_errors_are_retried_and_unexpected_ones_isolated(settings, bat
     real = score_module.score_call
     attempts = {"good": 0}
 
-    def flaky(path, meta, settings):
+    def flaky(path, meta, settings, history=None):
         if path.name == f"{GOOD}.wav":
             attempts["good"] += 1
             if attempts["good"] == 1:
                 raise TransientError("share not mounted yet")
         if path.name == "notes.wav":
             raise RuntimeError("bug in a stage")
-        return real(path, meta, settings)
+        return real(path, meta, settings, history)
 
     monkeypatch.setattr(score_module, "score_call", flaky)
     summary = run_scoring(batch, settings)
@@ -79,3 +79,26 @@ def test_transient_errors_are_retried_and_unexpected_ones_isolated(settings, bat
     assert (summary.scored, summary.failed) == (1, 3)
     reason = rows(settings.db_path, "SELECT failure_stage, failure_reason FROM calls WHERE file_name = 'notes.wav'")[0]
     assert reason[0] == "internal" and "bug in a stage" in reason[1]
+
+
+def test_repeat_calls_about_the_same_problem_turn_orange_then_red(settings, tmp_path):
+    import json
+
+    import soundfile as sf
+
+    audio, rate = sf.read(str(SAMPLES / f"{GOOD}.wav"), dtype="float32")
+    folder = tmp_path / "repeat"
+    folder.mkdir()
+    for day, pad in ((24, 0.0), (26, 0.5), (28, 1.0)):  # different recordings (other bytes), the same number
+        name = folder / f"call-{day}.flac"
+        write(name, np.concatenate([audio, np.zeros((int(pad * rate), 2), dtype=np.float32)]), rate)
+        meta = {"line": "12345", "agent_id": "A002", "caller_hash": "c0ffee", "started_at": f"2026-11-{day}T10:00:00"}
+        (folder / f"call-{day}.meta.json").write_text(json.dumps(meta))
+    summary = run_scoring(sorted(folder.glob("*.flac")), settings)
+    assert summary.scored == 3
+    levels = dict(rows(settings.db_path, "SELECT file_name, repeat_count || ' ' || repeat_level FROM calls"))
+    # The caller says she called before ("我之前已经打过一次电话了"): even the first recording we have is
+    # her 2nd call; the history then counts the earlier recordings from her number.
+    assert levels == {"call-24.flac": "2 orange", "call-26.flac": "2 orange", "call-28.flac": "3 red"}
+    alerts = rows(settings.db_path, "SELECT c.file_name, a.kind FROM alerts a JOIN calls c USING (call_id) WHERE kind = 'repeat_caller'")
+    assert alerts == [("call-28.flac", "repeat_caller")]

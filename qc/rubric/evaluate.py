@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from qc.cases import repeat_level
 from qc.records import Alert, CaseInfo, Evidence, Verdict
 from qc.rubric.conditions import Outcome, describe, holds
 from qc.rubric.context import CallContext
@@ -25,6 +26,9 @@ class RubricResult:
             heard = f": caller said “{first.matched}” at {first.start:.0f} s" if first else ""
             out.append(Alert("urgent_case", "critical", first.start if first else None,
                              f"{self.case.urgency_title or 'urgent'} case{heard}", self.case.urgency_evidence))
+        if self.case.repeat_level == "red":
+            out.append(Alert("repeat_caller", "high", None,
+                             f"red case: call number {self.case.repeat_count} about the same problem ({self.case.case_title or 'case'})"))
         for v in self.verdicts:
             if v.verdict == "fail" and v.severity == "critical":
                 start = v.evidence[0].start if v.evidence else None
@@ -34,7 +38,7 @@ class RubricResult:
 
 def evaluate(rubric: Rubric, ctx: CallContext) -> RubricResult:
     ctx = replace(ctx, fuzzy_threshold=rubric.fuzzy_threshold)
-    case = classify(rubric, ctx)
+    case = replace(classify(rubric, ctx), repeat_count=ctx.repeat_count, repeat_level=repeat_level(ctx.repeat_count))
     ctx = replace(ctx, case_type=case.case_type, urgency=case.urgency)
     verdicts = tuple(evaluate_item(item, ctx) for item in rubric.items)
     return RubricResult(case, verdicts, score(rubric, verdicts))
