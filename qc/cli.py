@@ -167,7 +167,8 @@ def render_call(call: dict) -> None:
         urgency = f"  [red bold]{call.get('urgency_title') or 'URGENT'}[/red bold]" if urgent else ""
         evidence = call.get("case_evidence") or []
         why = f" (caller: “{evidence[0]['matched']}” at {evidence[0]['start_s']:.1f} s)" if evidence else ""
-        repeat = f"  [{call['repeat_level']}]call no. {call['repeat_count']} about this problem[/]" if call.get("repeat_level") else ""
+        colour = {"orange": "dark_orange", "red": "red"}.get(call.get("repeat_level") or "", "white")
+        repeat = f"  [{colour}]{call['repeat_level']} case: call no. {call['repeat_count']} about this problem[/]" if call.get("repeat_level") else ""
         console.print(f"case {call['case_title'] or call['case_type']}{why}{urgency}{repeat}  rubric {call['rubric_id']} {call['rubric_version']}")
     for alert in call.get("alerts") or []:
         at = f" at {alert['start_s']:.1f} s" if alert["start_s"] is not None else ""
