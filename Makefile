@@ -13,7 +13,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/qc score audio_samples
+	$(BIN)/qc score audio_samples/*.flac audio_samples/*.wav
 
 test: $(BIN)/.installed
 	$(BIN)/pytest -q
