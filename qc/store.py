@@ -277,8 +277,11 @@ class Store:
             "JOIN calls c USING (call_id) WHERE c.status = 'scored' AND c.line = ? ORDER BY u.call_id, idx",
             [line],
         ).to_arrow_table()
+        # Words stay in Arrow until a rule needs their times: converting every word is the slow part.
+        words = table.column("words").combine_chunks()
         by_call: dict[str, list[dict]] = {c["call_id"]: [] for c in calls}
-        for row in table.to_pylist():
+        for i, row in enumerate(table.drop_columns(["words"]).to_pylist()):
+            row["words"] = LazyRow(words, i)
             by_call[row["call_id"]].append(row)
         for call in calls:
             call["utterances"] = by_call[call["call_id"]]
@@ -327,6 +330,21 @@ class Store:
         cur = self.con.execute(sql, list(params))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+class LazyRow:
+    """One cell of an Arrow column, converted to Python on first use."""
+
+    __slots__ = ("_array", "_index")
+
+    def __init__(self, array: pa.Array, index: int):
+        self._array, self._index = array, index
+
+    def get(self) -> list[dict]:
+        return self._array[self._index].as_py() or []
+
+    def __len__(self) -> int:
+        return len(self._array[self._index].values) if self._array[self._index].is_valid else 0
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

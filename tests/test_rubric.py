@@ -241,6 +241,14 @@ def test_no_transcript_gives_not_applicable_items_not_a_crash(rubric12345):
     assert {v.verdict for v in result.verdicts} == {"na"} and result.score is None
 
 
+def test_a_call_without_agent_speech_leaves_agent_items_not_applicable(rubric12345):
+    result = evaluate(rubric12345, ctx(utt("caller", 1, 5, "喂？喂？有人吗？")))
+    v = {x.item_id: x for x in result.verdicts}
+    assert v["greeting"].verdict == "na" and "no agent speech" in v["greeting"].reason
+    assert v["no_forbidden_words"].verdict == "na"
+    assert v["no_dead_air"].verdict == "pass"  # a rule about the whole call still applies
+
+
 def test_every_verdict_explains_itself_with_the_rule(rubric12345):
     result = evaluate(rubric12345, ctx(*GOOD))
     for v in result.verdicts:

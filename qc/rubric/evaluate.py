@@ -76,12 +76,24 @@ def evaluate_item(item: Item, ctx: CallContext) -> Verdict:
             return _verdict(item, "na", f"not applicable ({describe(item.applies_if)}: {why})", ())
     if not ctx.utterances:
         return _verdict(item, "na", "not applicable: the call has no transcript", ())
+    if ctx.roles_known and _judges_the_agent(item.check) and not any(u.role == "agent" for u in ctx.utterances):
+        return _verdict(item, "na", "not applicable: no agent speech was heard in this call", ())
     outcome: Outcome = holds(item.check, ctx)
     if outcome.na:
         return _verdict(item, "na", f"not applicable: {outcome.na}. Rule: {rule}", outcome.evidence)
     verdict = "pass" if outcome.holds else "fail"
     caveat = " (speakers unresolved: any voice counted as the agent)" if not ctx.roles_known else ""
     return _verdict(item, verdict, f"{outcome.detail}{caveat}. Rule: {rule}", outcome.evidence)
+
+
+def _judges_the_agent(node: object) -> bool:
+    """Whether a condition looks at what the agent said or did (any nested ``by: agent``)."""
+    if getattr(node, "by", None) == "agent":
+        return True
+    if isinstance(node, tuple):
+        return any(_judges_the_agent(x) for x in node)
+    fields = getattr(type(node), "model_fields", None)
+    return bool(fields) and any(_judges_the_agent(getattr(node, name)) for name in fields)
 
 
 def _verdict(item: Item, verdict: str, reason: str, evidence: tuple[Evidence, ...]) -> Verdict:
