@@ -23,7 +23,7 @@ from qc import PIPELINE_VERSION
 from qc.audio import file_sha256
 from qc.config import Settings, load_settings
 from qc.errors import TransientError
-from qc.pipeline import failed_result, get_transcriber, score_call
+from qc.pipeline import failed_result, get_transcriber, score_call, with_history
 from qc.records import CallMeta, CallResult
 from qc.sources import call_id_for, read_meta
 from qc.store import Store
@@ -36,6 +36,7 @@ class RunSummary:
     scored: int = 0
     failed: int = 0
     skipped: int = 0
+    still_writing: int = 0
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     db_path: str = ""
@@ -65,8 +66,8 @@ def _retry_only_transient(task, task_run, state) -> bool:
     cache_policy=NO_CACHE,
     task_run_name="score {path.name}",
 )
-def score_call_task(path: Path, meta: CallMeta, settings: Settings, history=None) -> CallResult:
-    return score_call(path, meta, settings, history)
+def score_call_task(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
+    return score_call(path, meta, settings)
 
 
 @task(name="load-models", cache_policy=NO_CACHE)
@@ -83,8 +84,12 @@ def score_calls(
     defaults: CallMeta | None = None,
     force: bool = False,
     on_result: Callable[[CallResult], None] | None = None,
+    metas: dict[str, CallMeta] | None = None,
 ) -> RunSummary:
-    """Score recordings into the DuckDB store; skip calls this pipeline version already scored."""
+    """Score recordings into the DuckDB store; skip calls this pipeline version already scored.
+
+    ``metas``: metadata per recording path (e.g. from a recorder's manifest); a sidecar file wins.
+    """
     settings = settings or load_settings()
     logger = get_run_logger()
     began = time.perf_counter()
@@ -99,11 +104,11 @@ def score_calls(
                 summary.skipped += 1
                 continue
             try:
-                meta = read_meta(path, defaults)
+                meta = read_meta(path, (metas or {}).get(str(path.resolve()), defaults))
             except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
                 _record(store, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
                 continue
-            futures[score_call_task.submit(path, meta, settings, store.prior_calls)] = (path, meta)
+            futures[score_call_task.submit(path, meta, settings)] = (path, meta)
         for future in as_completed(list(futures)):
             path, meta = futures[future]
             try:
@@ -111,13 +116,20 @@ def score_calls(
             except Exception as exc:  # noqa: BLE001 - isolate the call, keep the batch going
                 logger.error("%s: unexpected error: %s", path, exc)
                 result = failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}")
-            _record(store, summary, result, on_result)
+            _record(store, summary, _with_store_history(store, result, settings), on_result)
     summary.wall_seconds = round(time.perf_counter() - began, 2)
     logger.info(
         "scored %d, failed %d, skipped %d; %.0f s of audio in %.0f s",
         summary.scored, summary.failed, summary.skipped, summary.audio_seconds, summary.wall_seconds,
     )
     return summary
+
+
+def _with_store_history(store: Store, result: CallResult, settings: Settings) -> CallResult:
+    if result.status != "scored" or not result.meta.caller_hash:
+        return result
+    prior = store.prior_calls(result.meta.caller_hash, result.case.case_type, result.meta.started_at, result.call_id)
+    return with_history(result, prior, settings)
 
 
 def _record(store: Store, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:
@@ -148,6 +160,19 @@ def _safe_call_id(path: Path) -> str:
         return call_id_for(None, path)
 
 
+def task_runner(settings: Settings, dask_address: str | None = None, dask_workers: int = 0):
+    """Threads on this machine (default), or a Dask cluster: an address, or N local worker processes."""
+    if dask_address or dask_workers:
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        # One thread per worker process: CTranslate2 uses the cores itself, and each process loads
+        # the model once.
+        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True})
+    return ThreadPoolTaskRunner(max_workers=settings.workers)
+
+
 def run_scoring(
     paths: list[Path],
     settings: Settings,
@@ -156,7 +181,6 @@ def run_scoring(
     on_result: Callable[[CallResult], None] | None = None,
 ) -> RunSummary:
     """Run the flow with a thread pool sized to ``settings.workers``."""
-    runner = ThreadPoolTaskRunner(max_workers=settings.workers)
-    return score_calls.with_options(task_runner=runner)(
+    return score_calls.with_options(task_runner=task_runner(settings))(
         [str(p) for p in paths], settings=settings, defaults=defaults, force=force, on_result=on_result
     )

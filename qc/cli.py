@@ -248,6 +248,61 @@ def models(
                 raise typer.Exit(1) from exc
 
 
+nightly_app = typer.Typer(help="The nightly batch: score a day's recordings on a schedule or by hand.", no_args_is_help=True)
+app.add_typer(nightly_app, name="nightly")
+
+
+@nightly_app.command("run")
+def nightly_run(
+    root: Path = typer.Option(..., help="Recordings root: one folder per day (YYYY-MM-DD) below it."),
+    date: Optional[str] = typer.Option(None, help="Day to score, YYYY-MM-DD (default: yesterday)."),
+    settle: float = typer.Option(120.0, help="Seconds a file must be unchanged before it is scored."),
+    dask: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://host:8786) to run the calls on."),
+    dask_workers: int = typer.Option(0, min=0, help="Or: start a local Dask cluster of N worker processes."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Score one day's recordings now.
+
+    Resumable: calls already scored are skipped, files still being written are left for the next run,
+    and the run's figures are stored in the runs table.
+    """
+    settings = _settings(config, db)
+    _quiet_prefect(verbose)
+    from pipelines.nightly import nightly
+
+    try:
+        summary = nightly(str(root), date, settings=settings, settle_seconds=settle, dask_address=dask, dask_workers=dask_workers)
+    except QCError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if summary.results:
+        console.print(summary_table(summary.results))
+    console.print(
+        f"scored {summary.scored}, failed {summary.failed}, already scored {summary.skipped}, "
+        f"still being written {summary.still_writing}; {summary.audio_seconds / 3600:.2f} audio hours → {summary.db_path}"
+    )
+
+
+@nightly_app.command("serve")
+def nightly_serve(
+    root: Path = typer.Option(..., help="Recordings root: one folder per day (YYYY-MM-DD) below it."),
+    cron: str = typer.Option("0 1 * * *", help="When to run (cron, local time)."),
+    tz: str = typer.Option("Asia/Shanghai", help="Time zone of the cron schedule."),
+) -> None:
+    """Serve the nightly run on a schedule (needs a Prefect server).
+
+    Start a Prefect server first (`prefect server start`, PostgreSQL in production) and point
+    PREFECT_API_URL at it: Prefect's temporary in-process server does not fire schedules.
+    """
+    from prefect import serve
+
+    from pipelines.nightly import deployment
+
+    serve(deployment(str(root.resolve()), cron, tz))
+
+
 rubric_app = typer.Typer(help="Rubrics: check a rubric file and read it as an inspector would.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from qc import PIPELINE_VERSION
 from qc.audio import DecodedAudio, decode, probe
@@ -73,11 +73,7 @@ class Speakers:
     warnings: tuple[str, ...]
 
 
-# (caller_hash, case_type, started_at, call_id) -> how many earlier calls about the same problem.
-CallHistory = Callable[[str, "str | None", "datetime | None", str], int]
-
-
-def score_call(path: Path, meta: CallMeta, settings: Settings, history: CallHistory | None = None) -> CallResult:
+def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
     timer = StageTimer()
     info: AudioInfo | None = None
     call_id = call_id_for(None, path)
@@ -105,11 +101,6 @@ def score_call(path: Path, meta: CallMeta, settings: Settings, history: CallHist
                 repeat_count=repeat_from_words(speakers.utterances),
             )
             judged = evaluate(rubric, ctx)
-            if history and meta.caller_hash:
-                prior = history(meta.caller_hash, judged.case.case_type, meta.started_at, call_id)
-                count = repeat_count(prior, ctx.repeat_count)
-                if count != ctx.repeat_count:
-                    judged = evaluate(rubric, replace(ctx, repeat_count=count))
         return CallResult(
             call_id=call_id,
             path=str(path),
@@ -138,6 +129,26 @@ def score_call(path: Path, meta: CallMeta, settings: Settings, history: CallHist
         # A per-call setting (an unknown line in a sidecar, Cantonese on a small model) fails this
         # call only; the message says what to change.
         return failed_result(call_id, path, meta, "config", str(exc), info, timer.seconds)
+
+
+def with_history(result: CallResult, prior_calls: int, settings: Settings) -> CallResult:
+    """Fold in the call history (earlier calls from the same number about the same problem).
+
+    The history lives in the store, which only the writer touches; workers (threads, processes or
+    Dask) score without it and the writer applies it here, re-judging the rubric when the count moves.
+    """
+    if result.status != "scored":
+        return result
+    count = repeat_count(prior_calls, result.case.repeat_count)
+    if count == result.case.repeat_count:
+        return result
+    _, line = settings.line(result.meta.line)
+    rubric = load_rubric(settings.rubrics_dir / line.rubric)
+    duration = result.audio.duration_s if result.audio else 0.0
+    ctx = CallContext(result.utterances, duration, result.meta, roles_known=result.speakers_status != "unresolved",
+                      repeat_count=count)
+    judged = evaluate(rubric, ctx)
+    return replace(result, verdicts=judged.verdicts, score=judged.score, case=judged.case, alerts=judged.alerts)
 
 
 def failed_result(

@@ -36,6 +36,47 @@ def discover(paths: list[Path]) -> list[Path]:
     return list(found)
 
 
+MANIFEST_NAME = "manifest.csv"
+_MANIFEST_FIELDS = ("file", "line", "agent_id", "caller_hash", "started_at", "agent_channel")
+
+
+def read_manifest(folder: Path) -> dict[str, CallMeta]:
+    """``manifest.csv`` of a recordings folder: file (relative path), line, agent_id, caller_hash, started_at, agent_channel."""
+    import csv
+
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    out: dict[str, CallMeta] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        unknown = set(reader.fieldnames or ()) - set(_MANIFEST_FIELDS)
+        if unknown or "file" not in (reader.fieldnames or ()):
+            raise ConfigError(f"{path}: columns must be among {', '.join(_MANIFEST_FIELDS)} (with 'file'); got {reader.fieldnames}")
+        for number, row in enumerate(reader, start=2):
+            try:
+                out[row["file"]] = CallMeta(
+                    line=row.get("line") or None,
+                    agent_id=row.get("agent_id") or None,
+                    caller_hash=row.get("caller_hash") or None,
+                    started_at=datetime.fromisoformat(row["started_at"]) if row.get("started_at") else None,
+                    agent_channel=int(row["agent_channel"]) if row.get("agent_channel") else None,
+                )
+            except ValueError as exc:
+                raise ConfigError(f"{path}:{number}: {exc}") from exc
+    return out
+
+
+def still_being_written(path: Path, settle_seconds: float, now: float | None = None) -> bool:
+    """A recording modified in the last ``settle_seconds`` may still be growing: leave it for the next run."""
+    import time
+
+    try:
+        return (now or time.time()) - path.stat().st_mtime < settle_seconds
+    except OSError:
+        return True
+
+
 def sidecar_path(recording: Path) -> Path:
     return recording.with_name(recording.stem + SIDECAR_SUFFIX)
 

@@ -24,7 +24,7 @@ from qc.rubric.context import stored_readings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -134,6 +134,26 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE calls ADD COLUMN repeat_level VARCHAR",
         "CREATE INDEX calls_caller ON calls(caller_hash)",
     ],
+    4: [
+        # One row per batch run (the nightly run, or a manual `qc score`): what it did and how fast.
+        """CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            kind VARCHAR,                     -- nightly | score
+            recordings_date DATE,
+            source VARCHAR,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            scored INTEGER,
+            failed INTEGER,
+            skipped INTEGER,
+            still_writing INTEGER,
+            audio_hours DOUBLE,
+            wall_seconds DOUBLE,
+            audio_hours_per_hour DOUBLE,
+            workers VARCHAR,
+            pipeline_version VARCHAR
+        )""",
+    ],
 }
 
 CALL_TABLES = ("utterances", "rule_hits", "scores", "alerts", "calls")
@@ -241,10 +261,7 @@ class Store:
 
     def prior_calls(self, caller_hash: str, case_type: str | None, started_at: datetime | None, call_id: str,
                     days: int = REPEAT_WINDOW_DAYS) -> int:
-        """Earlier scored calls from the same (hashed) number about the same kind of case.
-
-        Safe from worker threads: each lookup uses its own cursor on the one connection.
-        """
+        """Earlier scored calls from the same (hashed) number about the same kind of case."""
         sql = (
             "SELECT count(*) FROM calls WHERE caller_hash = ? AND case_type IS NOT DISTINCT FROM ? "
             "AND status = 'scored' AND call_id <> ?"
@@ -253,11 +270,15 @@ class Store:
         if started_at is not None:
             sql += " AND started_at < ? AND started_at >= ? - to_days(?)"
             params += [started_at.replace(tzinfo=None)] * 2 + [days]
-        cursor = self.con.cursor()
-        try:
-            return int(cursor.execute(sql, params).fetchone()[0])
-        finally:
-            cursor.close()
+        return int(self.con.execute(sql, params).fetchone()[0])
+
+    def record_run(self, row: dict) -> None:
+        table = pa.Table.from_pylist([row])
+        with self._transaction() as con:
+            con.execute("DELETE FROM runs WHERE run_id = ?", [row["run_id"]])
+            con.register("incoming", table)
+            con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
+            con.unregister("incoming")
 
     def lines_with_calls(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL").fetchall()]
@@ -297,7 +318,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in ("calls", "utterances", "rule_hits", "scores", "alerts", "failures"):
+        for table in ("calls", "utterances", "rule_hits", "scores", "alerts", "failures", "runs"):
             out[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out.update(
             {f"calls_{status}": n for status, n in self.con.execute("SELECT status, count(*) FROM calls GROUP BY ALL").fetchall()}

@@ -64,14 +64,14 @@ def test_transient_errors_are_retried_and_unexpected_ones_isolated(settings, bat
     real = score_module.score_call
     attempts = {"good": 0}
 
-    def flaky(path, meta, settings, history=None):
+    def flaky(path, meta, settings):
         if path.name == f"{GOOD}.wav":
             attempts["good"] += 1
             if attempts["good"] == 1:
                 raise TransientError("share not mounted yet")
         if path.name == "notes.wav":
             raise RuntimeError("bug in a stage")
-        return real(path, meta, settings, history)
+        return real(path, meta, settings)
 
     monkeypatch.setattr(score_module, "score_call", flaky)
     summary = run_scoring(batch, settings)

@@ -1,0 +1,124 @@
+"""The nightly batch: score one day's recordings, resumably, and record what the run did.
+
+Recorders write one folder per day (``<root>/<YYYY-MM-DD>/...``, any depth below), optionally with a
+``manifest.csv`` (file, line, agent_id, caller_hash, started_at, agent_channel); a ``<name>.meta.json``
+sidecar beside a recording wins over the manifest. Recordings modified within the last
+``settle_seconds`` may still be growing and are left for the next run, never scored half-written.
+Calls already scored (content hash) are skipped, so a killed run simply runs again.
+
+Beyond one machine the same flow maps its tasks over a Dask cluster (``dask_address``) — workers
+return results to the flow, which alone writes DuckDB — or is served from a Prefect work pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from qc import PIPELINE_VERSION
+from qc.config import Settings, load_settings
+from qc.records import CallMeta
+from qc.sources import discover, read_manifest, still_being_written
+from qc.store import Store
+
+from pipelines.score import RunSummary, score_calls, task_runner
+
+log = logging.getLogger(__name__)
+
+SETTLE_SECONDS = 120.0
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def deployment(root: str, cron: str = "0 1 * * *", timezone_name: str = "Asia/Shanghai", **parameters):
+    """The nightly flow as a Prefect deployment on a cron schedule (01:00 local by default)."""
+    from prefect.schedules import Cron
+
+    return nightly.to_deployment(
+        name="nightly-qc", schedule=Cron(cron, timezone=timezone_name), parameters={"root": root, **parameters},
+        description="Score yesterday's recordings into the QC database",
+    )
+
+
+def day_folder(root: Path, day: date) -> Path:
+    return root / day.isoformat()
+
+
+def plan_day(folder: Path, settle_seconds: float) -> tuple[list[Path], dict[str, CallMeta], list[Path]]:
+    """(recordings ready to score, manifest metadata by path, recordings still being written)."""
+    manifest = read_manifest(folder)
+    ready, growing = [], []
+    for path in discover([folder]):
+        (growing if still_being_written(path, settle_seconds) else ready).append(path)
+    by_path = {str((folder / name).resolve()): meta for name, meta in manifest.items()}
+    return ready, by_path, growing
+
+
+@flow(name="nightly", validate_parameters=False)
+def nightly(
+    root: str,
+    day: str | None = None,
+    settings: Settings | None = None,
+    settle_seconds: float = SETTLE_SECONDS,
+    dask_address: str | None = None,
+    dask_workers: int = 0,
+) -> RunSummary:
+    """Score the recordings of ``day`` (default: yesterday) under ``root`` and store a run record."""
+    settings = settings or load_settings()
+    logger = get_run_logger()
+    the_day = date.fromisoformat(day) if day else date.today() - timedelta(days=1)
+    folder = day_folder(Path(root), the_day)
+    began = datetime.now(timezone.utc)
+    if not folder.is_dir():
+        logger.warning("no recordings folder for %s: %s", the_day, folder)
+        ready, manifest, growing = [], {}, []
+    else:
+        ready, manifest, growing = plan_day(folder, settle_seconds)
+    for path in growing:
+        logger.info("%s is still being written: left for the next run", path)
+    if dask_workers:
+        # Each worker process loads its own model: share the cores between them, not within.
+        cores = max(1, (settings.asr.cpu_threads or 0) or _cores())
+        settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"cpu_threads": max(1, cores // dask_workers)})})
+    runner = task_runner(settings, dask_address, dask_workers)
+    summary = score_calls.with_options(task_runner=runner)(
+        [str(p) for p in ready], settings=settings, metas=manifest,
+    )
+    finished = datetime.now(timezone.utc)
+    hours = summary.audio_seconds / 3600
+    wall = (finished - began).total_seconds()
+    with Store(settings.db_path) as store:
+        store.record_run(
+            dict(
+                run_id=str(flow_run.get_id() or uuid.uuid4()),
+                kind="nightly",
+                recordings_date=the_day,
+                source=str(folder),
+                started_at=began.replace(tzinfo=None),
+                finished_at=finished.replace(tzinfo=None),
+                scored=summary.scored,
+                failed=summary.failed,
+                skipped=summary.skipped,
+                still_writing=len(growing),
+                audio_hours=round(hours, 4),
+                wall_seconds=round(wall, 2),
+                audio_hours_per_hour=round(hours / (wall / 3600), 2) if wall > 0 else None,
+                workers=f"dask {dask_address or f'local x{dask_workers}'}" if (dask_address or dask_workers) else f"threads x{settings.workers}",
+                pipeline_version=PIPELINE_VERSION,
+            )
+        )
+    summary.still_writing = len(growing)
+    logger.info(
+        "nightly %s: scored %d, failed %d, already scored %d, still being written %d; %.2f audio hours in %.0f s",
+        the_day, summary.scored, summary.failed, summary.skipped, len(growing), hours, wall,
+    )
+    return summary

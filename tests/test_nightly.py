@@ -1,0 +1,100 @@
+"""The nightly batch for real: a day folder, a manifest, a file still being written, Dask workers."""
+
+import os
+import shutil
+import time
+
+import duckdb
+import numpy as np
+import pytest
+
+from qc.sources import read_manifest
+from tests.conftest import SAMPLES, write
+
+DAY = "2026-11-24"
+CALL = "zh_stereo_8k_no_greeting.wav"
+
+
+@pytest.fixture
+def day_root(tmp_path):
+    """<root>/2026-11-24/12345/A007/...: two calls, a manifest, and one recording still growing."""
+    folder = tmp_path / "recordings" / DAY / "12345" / "A007"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLES / CALL, folder / "call-0900.wav")
+    shutil.copyfile(SAMPLES / "zh_stereo_8k_caller_first_right_agent.flac", folder / "call-0930.flac")
+    write(folder / "call-0959.wav", np.zeros((8000 * 3, 2), dtype=np.float32) + 0.01, 8000)
+    day = tmp_path / "recordings" / DAY
+    (day / "manifest.csv").write_text(
+        "file,line,agent_id,caller_hash,started_at,agent_channel\n"
+        "12345/A007/call-0900.wav,12345,A007,9f3a,2026-11-24T09:00:00,0\n"
+        "12345/A007/call-0930.flac,12345,A007,77c1,2026-11-24T09:30:00,1\n",
+        encoding="utf-8",
+    )
+    old = time.time() - 3600
+    for name in ("call-0900.wav", "call-0930.flac"):
+        os.utime(folder / name, (old, old))  # finished an hour ago; call-0959 was written just now
+    return tmp_path / "recordings"
+
+
+def rows(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_manifest_rows_become_call_metadata(day_root):
+    metas = read_manifest(day_root / DAY)
+    meta = metas["12345/A007/call-0930.flac"]
+    assert (meta.line, meta.agent_id, meta.caller_hash, meta.agent_channel) == ("12345", "A007", "77c1", 1)
+    assert meta.started_at.hour == 9
+
+
+def test_a_bad_manifest_is_reported_with_its_line(tmp_path):
+    from qc.errors import ConfigError
+
+    (tmp_path / "manifest.csv").write_text("file,started_at\nx.wav,yesterday\n")
+    with pytest.raises(ConfigError, match=r"manifest\.csv:2"):
+        read_manifest(tmp_path)
+
+
+def test_deployment_runs_on_a_cron_schedule(tmp_path):
+    from pipelines.nightly import deployment
+
+    d = deployment(str(tmp_path), cron="30 1 * * *")
+    (schedule,) = d.schedules
+    assert schedule.schedule.cron == "30 1 * * *" and schedule.schedule.timezone == "Asia/Shanghai"
+    assert d.parameters == {"root": str(tmp_path)}
+
+
+@pytest.mark.model
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_nightly_run_scores_the_day_leaves_growing_files_and_resumes(settings, day_root):
+    from pipelines.nightly import nightly
+
+    first = nightly(str(day_root), DAY, settings=settings, settle_seconds=60)
+    assert (first.scored, first.failed, first.still_writing) == (2, 0, 1)
+    calls = dict(rows(settings.db_path, "SELECT file_name, agent_id || ' ' || caller_hash FROM calls"))
+    assert calls == {"call-0900.wav": "A007 9f3a", "call-0930.flac": "A007 77c1"}
+    run = rows(settings.db_path, "SELECT kind, recordings_date::VARCHAR, scored, still_writing, audio_hours > 0 FROM runs")
+    assert run == [("nightly", DAY, 2, 1, True)]
+
+    again = nightly(str(day_root), DAY, settings=settings, settle_seconds=60)
+    assert (again.scored, again.skipped, again.still_writing) == (0, 2, 1)
+    assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id) FROM calls") == [(2, 2)]
+    assert rows(settings.db_path, "SELECT count(*) FROM runs") == [(2,)]
+
+
+@pytest.mark.model
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_nightly_on_a_local_dask_cluster_of_two_worker_processes(settings, day_root):
+    from pipelines.nightly import nightly
+
+    summary = nightly(str(day_root), DAY, settings=settings, settle_seconds=60, dask_workers=2)
+    assert (summary.scored, summary.failed) == (2, 0)
+    assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id), min(utterances) FROM "
+                                  "(SELECT c.call_id, count(u.idx) utterances FROM calls c JOIN utterances u USING (call_id) GROUP BY 1)") [0][:2] == (2, 2)
+    assert rows(settings.db_path, "SELECT workers FROM runs") == [("dask local x2",)]
