@@ -115,13 +115,8 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             language_probability=speakers.language_probability,
             speakers_status=speakers.status,
             utterances=speakers.utterances,
-            verdicts=judged.verdicts,
-            rubric_id=rubric.id,
-            rubric_version=rubric.version,
-            score=judged.score,
-            case=judged.case,
-            alerts=judged.alerts,
             stage_seconds=timer.seconds,
+            **judged.call_fields(),
         )
     except BadRecording as exc:
         return failed_result(call_id, path, meta, exc.stage, exc.reason, info, timer.seconds)
@@ -147,8 +142,7 @@ def with_history(result: CallResult, prior_calls: int, settings: Settings) -> Ca
     duration = result.audio.duration_s if result.audio else 0.0
     ctx = CallContext(result.utterances, duration, result.meta, roles_known=result.speakers_status != "unresolved",
                       repeat_count=count)
-    judged = evaluate(rubric, ctx)
-    return replace(result, verdicts=judged.verdicts, score=judged.score, case=judged.case, alerts=judged.alerts)
+    return replace(result, **evaluate(rubric, ctx).call_fields())
 
 
 def failed_result(

@@ -74,12 +74,7 @@ def rescore_one(rubric: Rubric, call: dict) -> CallResult:
         pipeline_version=call["pipeline_version"],
         scored_at=datetime.now(timezone.utc),
         utterances=utterances,
-        verdicts=judged.verdicts,
-        rubric_id=rubric.id,
-        rubric_version=rubric.version,
-        score=judged.score,
-        case=judged.case,
-        alerts=judged.alerts,
+        **judged.call_fields(),
     )
 
 

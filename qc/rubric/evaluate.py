@@ -13,9 +13,18 @@ from qc.rubric.schema import Item, Rubric
 
 @dataclass(frozen=True)
 class RubricResult:
+    rubric_id: str
+    rubric_version: str
     case: CaseInfo
     verdicts: tuple[Verdict, ...]
     score: float | None
+
+    def call_fields(self) -> dict:
+        """The CallResult fields a rubric sets, for ``CallResult(...)`` or ``dataclasses.replace``."""
+        return dict(
+            verdicts=self.verdicts, rubric_id=self.rubric_id, rubric_version=self.rubric_version,
+            score=self.score, case=self.case, alerts=self.alerts,
+        )
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
@@ -41,7 +50,7 @@ def evaluate(rubric: Rubric, ctx: CallContext) -> RubricResult:
     case = replace(classify(rubric, ctx), repeat_count=ctx.repeat_count, repeat_level=repeat_level(ctx.repeat_count))
     ctx = replace(ctx, case_type=case.case_type, urgency=case.urgency)
     verdicts = tuple(evaluate_item(item, ctx) for item in rubric.items)
-    return RubricResult(case, verdicts, score(rubric, verdicts))
+    return RubricResult(rubric.id, rubric.version, case, verdicts, score(rubric, verdicts))
 
 
 def classify(rubric: Rubric, ctx: CallContext) -> CaseInfo:
