@@ -222,3 +222,14 @@ def mixdown(channels: tuple[np.ndarray, ...]) -> np.ndarray:
     if len(channels) == 1:
         return channels[0]
     return (np.sum(channels, axis=0) / len(channels)).astype(np.float32)
+
+
+def muted(channels: tuple[np.ndarray, ...], ranges: list[tuple[float, float]], rate: int = TARGET_RATE) -> tuple[np.ndarray, ...]:
+    """Copies of the channels with every (start, end) range in seconds replaced by silence."""
+    out = []
+    for channel in channels:
+        copy = channel.copy()
+        for start, end in ranges:
+            copy[max(0, int(start * rate)) : max(0, int(end * rate))] = 0.0
+        out.append(copy)
+    return tuple(out)

@@ -192,6 +192,49 @@ def render_call(call: dict) -> None:
             console.print(f"      at {e['start_s']:.2f}–{e['end_s']:.2f} s, {e['role']}: “{e['matched']}” in “{e['text']}”")
 
 
+@app.command("export-audio")
+def export_audio(
+    call_id: str = typer.Argument(..., help="Call id, or its first characters."),
+    out: Path = typer.Option(..., "--out", "-o", help="FLAC file to write."),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Write a call's playback audio with personal data muted.
+
+    Every span where an ID, phone or card number, address or name was heard is silenced (with a
+    margin), on every channel: what inspectors play back, instead of the raw recording.
+    """
+    import soundfile
+
+    from qc.audio import TARGET_RATE, decode, muted, probe
+    from qc.pii import mute_ranges
+    from qc.store import Store
+
+    settings = _settings(config, db)
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            matches = store.find_call(call_id)
+            if len(matches) != 1:
+                err.print(f"[red]error:[/red] {'no call matches' if not matches else f'{len(matches)} calls match'} '{call_id}'")
+                raise typer.Exit(1)
+            call = store.call(matches[0])
+            times = store.personal_data_times(matches[0])
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        audio = decode(probe(Path(call["path"])), settings.audio)
+    except QCError as exc:
+        err.print(f"[red]error:[/red] cannot read the recording {call['path']}: {exc}")
+        raise typer.Exit(2) from exc
+    ranges = mute_ranges(times, duration_s=audio.duration_s)
+    channels = muted(audio.channels, ranges)
+    import numpy as np
+
+    soundfile.write(str(out), np.stack(channels, axis=1), TARGET_RATE, format="FLAC")
+    console.print(f"wrote {out} ({audio.duration_s:.1f} s, {len(ranges)} span(s) of personal data muted)")
+
+
 @app.command("db")
 def db_info(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """Database location and row counts.

@@ -32,6 +32,9 @@ class LineConfig(BaseModel):
     script: Script = "t2s"
     agent_channel: int = Field(0, ge=0, le=1, description="0 = left, 1 = right")
     rubric: str = "12345.yaml"
+    # Which numbers count as personal data: "cn" (mainland IDs, 1[3-9] mobiles, 8-digit landlines) or
+    # "hk" (Hong Kong IDs and 8-digit phones).
+    pii_region: Literal["cn", "hk"] = "cn"
     # Words that only an agent says at the start of a call; used to tell agent from caller
     # on mono recordings.
     agent_opening_cues: list[str] = [
@@ -74,6 +77,15 @@ class AudioLimits(BaseModel):
     silence_peak_dbfs: float = -60.0
 
 
+class PrivacyConfig(BaseModel):
+    # Citizens' ID, phone and card numbers, addresses and names are replaced by placeholders
+    # ([手机号]) before anything is stored or judged; their times are kept to mute playback audio.
+    redact: bool = True
+    # Keep the unredacted transcript too (in utterances_raw), only where the site's rules allow it;
+    # the web app shows it only to roles allowed to see it.
+    keep_raw_transcripts: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
 
@@ -90,11 +102,12 @@ class Settings(BaseSettings):
         "12345-en": LineConfig(name="12345 English service", language="en", script="none"),
         # Hong Kong 1823: Cantonese, English and Mandarin callers; language detected per call,
         # Traditional characters (Hong Kong variants) in the transcript.
-        "1823": LineConfig(name="1823 政府熱線", language=None, script="s2hk", rubric="1823.yaml"),
+        "1823": LineConfig(name="1823 政府熱線", language=None, script="s2hk", rubric="1823.yaml", pii_region="hk"),
         "12320": LineConfig(name="12320 卫生健康热线", rubric="12320.yaml"),
     }
     asr: AsrConfig = AsrConfig()
     audio: AudioLimits = AudioLimits()
+    privacy: PrivacyConfig = PrivacyConfig()
 
     @field_validator("lines")
     @classmethod

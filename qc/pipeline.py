@@ -22,7 +22,8 @@ from qc.cases import repeat_count, repeat_from_words
 from qc.config import LineConfig, Settings
 from qc.diarization import diarize
 from qc.errors import BadRecording, ConfigError
-from qc.records import AudioInfo, CallMeta, CallResult, SpeakersStatus, Utterance
+from qc.pii import PiiOptions, detect_pii, redact_utterances
+from qc.records import AudioInfo, CallMeta, CallResult, PersonalData, SpeakersStatus, Utterance
 from qc.rubric import CallContext, evaluate, load_rubric
 from qc.sources import call_id_for
 from qc.speakers import (
@@ -95,10 +96,13 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         )
         if not speakers.utterances:
             raise BadRecording("no speech detected in the recording", stage="speech")
+        with timer("privacy"):
+            utterances, personal = protect(speakers.utterances, line, settings)
         with timer("rubric"):
+            # Rules judge the redacted words: evidence quoted to inspectors carries no ID or phone number.
             ctx = CallContext(
-                speakers.utterances, audio.duration_s, meta, roles_known=speakers.status != "unresolved",
-                repeat_count=repeat_from_words(speakers.utterances),
+                utterances, audio.duration_s, meta, roles_known=speakers.status != "unresolved",
+                repeat_count=repeat_from_words(utterances),
             )
             judged = evaluate(rubric, ctx)
         return CallResult(
@@ -114,7 +118,9 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             language=speakers.language,
             language_probability=speakers.language_probability,
             speakers_status=speakers.status,
-            utterances=speakers.utterances,
+            utterances=utterances,
+            personal_data=personal,
+            raw_utterances=speakers.utterances if settings.privacy.keep_raw_transcripts and personal else (),
             stage_seconds=timer.seconds,
             **judged.call_fields(),
         )
@@ -124,6 +130,18 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         # A per-call setting (an unknown line in a sidecar, Cantonese on a small model) fails this
         # call only; the message says what to change.
         return failed_result(call_id, path, meta, "config", str(exc), info, timer.seconds)
+
+
+def protect(utterances: tuple[Utterance, ...], line: LineConfig, settings: Settings) -> tuple[tuple[Utterance, ...], tuple[PersonalData, ...]]:
+    """Redact personal data from the utterances; return them and where the data was (no values)."""
+    if not settings.privacy.redact:
+        return utterances, ()
+    spans = detect_pii(utterances, PiiOptions(region=line.pii_region))
+    if not spans:
+        return utterances, ()
+    redacted, spans = redact_utterances(utterances, spans)
+    found = tuple(PersonalData(s.kind, s.utterance_index, s.start_s, s.end_s, round(s.confidence, 2)) for s in spans)
+    return tuple(redacted), found
 
 
 def with_history(result: CallResult, prior_calls: int, settings: Settings) -> CallResult:

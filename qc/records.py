@@ -119,6 +119,17 @@ class CaseInfo:
 
 
 @dataclass(frozen=True)
+class PersonalData:
+    """Where personal data was heard (never what it was): to mute playback audio and to audit."""
+
+    kind: str  # cn_id, hk_id, mobile, landline, bank_card, email, plate, address, name
+    utterance: int
+    start: float | None
+    end: float | None
+    confidence: float
+
+
+@dataclass(frozen=True)
 class CallResult:
     """Everything the pipeline learned about one recording, scored or failed."""
 
@@ -143,6 +154,9 @@ class CallResult:
     score: float | None = None
     case: CaseInfo = CaseInfo()
     alerts: tuple[Alert, ...] = ()
+    personal_data: tuple[PersonalData, ...] = ()
+    # The unredacted utterances, only when the site keeps raw transcripts (privacy settings).
+    raw_utterances: tuple[Utterance, ...] = ()
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -24,7 +24,7 @@ from qc.rubric.context import stored_readings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -154,9 +154,28 @@ MIGRATIONS: dict[int, list[str]] = {
             pipeline_version VARCHAR
         )""",
     ],
+    5: [
+        # Personal data: where it was heard (kind, times), never its value; used to mute playback audio.
+        """CREATE TABLE pii_spans (
+            call_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            utterance_idx INTEGER,
+            start_s DOUBLE,
+            end_s DOUBLE,
+            confidence DOUBLE
+        )""",
+        # Unredacted transcripts, written only where the site keeps them (privacy.keep_raw_transcripts).
+        """CREATE TABLE utterances_raw (
+            call_id VARCHAR NOT NULL,
+            idx INTEGER NOT NULL,
+            text VARCHAR,
+            words STRUCT(text VARCHAR, start_s DOUBLE, end_s DOUBLE, probability DOUBLE)[]
+        )""",
+        "CREATE INDEX pii_spans_call ON pii_spans(call_id)",
+    ],
 }
 
-CALL_TABLES = ("utterances", "rule_hits", "scores", "alerts", "calls")
+CALL_TABLES = ("utterances", "utterances_raw", "pii_spans", "rule_hits", "scores", "alerts", "calls")
 # The columns of calls that a rubric (re-)scoring sets.
 _RUBRIC_COLUMNS = (
     "call_id", "score", "flags", "rubric_id", "rubric_version", "case_type", "case_title", "case_evidence",
@@ -207,6 +226,8 @@ class Store:
             "rule_hits": rule_hits_table(results),
             "scores": scores_table(results),
             "alerts": alerts_table(results),
+            "pii_spans": pii_table(results),
+            "utterances_raw": raw_utterances_table(results),
         }
         failures = failures_table([r for r in results if r.status == "failed"])
         with self._transaction() as con:
@@ -280,6 +301,12 @@ class Store:
             con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
             con.unregister("incoming")
 
+    def personal_data_times(self, call_id: str) -> list[tuple[float, float]]:
+        rows = self.con.execute(
+            "SELECT start_s, end_s FROM pii_spans WHERE call_id = ? AND start_s IS NOT NULL ORDER BY start_s", [call_id]
+        ).fetchall()
+        return [(float(a), float(b)) for a, b in rows]
+
     def lines_with_calls(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL").fetchall()]
 
@@ -318,7 +345,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in ("calls", "utterances", "rule_hits", "scores", "alerts", "failures", "runs"):
+        for table in ("calls", "utterances", "rule_hits", "scores", "alerts", "pii_spans", "failures", "runs"):
             out[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out.update(
             {f"calls_{status}": n for status, n in self.con.execute("SELECT status, count(*) FROM calls GROUP BY ALL").fetchall()}
@@ -511,6 +538,30 @@ def rule_hits_table(results: list[CallResult]) -> pa.Table:
          ("title", pa.string()), ("verdict", pa.string()), ("points", pa.float64()), ("max_points", pa.float64()), ("severity", pa.string()),
          ("reason", pa.string()), ("evidence", pa.list_(_EVIDENCE_T))]
     )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def pii_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(call_id=r.call_id, kind=p.kind, utterance_idx=p.utterance, start_s=p.start, end_s=p.end, confidence=p.confidence)
+        for r in results
+        for p in r.personal_data
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("kind", pa.string()), ("utterance_idx", pa.int32()), ("start_s", pa.float64()),
+         ("end_s", pa.float64()), ("confidence", pa.float64())]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def raw_utterances_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(call_id=r.call_id, idx=i, text=u.text,
+             words=[dict(text=w.text, start_s=w.start, end_s=w.end, probability=w.probability) for w in u.words])
+        for r in results
+        for i, u in enumerate(r.raw_utterances)
+    ]
+    schema = pa.schema([("call_id", pa.string()), ("idx", pa.int32()), ("text", pa.string()), ("words", pa.list_(_WORD))])
     return pa.Table.from_pylist(rows, schema=schema)
 
 

@@ -81,3 +81,29 @@ def test_score_then_show_then_db(tmp_path, model_cache):
     only_bad.mkdir()
     (only_bad / "x.wav").write_bytes(b"")
     assert invoke("score", only_bad, "--db", db, env=env).exit_code == 1
+
+
+@pytest.mark.model
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_export_audio_mutes_personal_data(tmp_path, model_cache):
+    import numpy as np
+    import soundfile as sf
+
+    db = tmp_path / "qc.duckdb"
+    env = {"QC_MODEL_CACHE_DIR": str(model_cache)}
+    assert invoke("score", SAMPLES / "zh_stereo_16k_good.flac", "--db", db, env=env).exit_code == 0
+    from qc.store import Store
+
+    with Store(db, read_only=True) as store:
+        (call_id,) = store.scored_ids()
+        spans = store.personal_data_times(call_id)
+    out = tmp_path / "playback.flac"
+    result = invoke("export-audio", call_id[:8], "--out", out, "--db", db)
+    assert result.exit_code == 0 and "muted" in result.output
+    audio, rate = sf.read(str(out))
+    original, _ = sf.read(str(SAMPLES / "zh_stereo_16k_good.flac"))
+    assert spans and audio.shape == original.shape
+    for start, end in spans:
+        a, b = int(start * rate), int(end * rate)
+        assert np.max(np.abs(audio[a:b])) == 0.0 and np.max(np.abs(original[a:b])) > 0.01

@@ -45,7 +45,22 @@ def test_stereo_16k_mandarin_call(settings):
         assert all(a.start <= b.start for a, b in zip(u.words, u.words[1:]))
     # One script: no Traditional characters left in a Simplified line's transcript.
     assert "請" not in role_text(result.utterances, "agent")
-    assert result.score == 100.0 and set(result.stage_seconds) >= {"decode", "speech", "rubric"}
+    assert result.score == 100.0 and set(result.stage_seconds) >= {"decode", "speech", "privacy", "rubric"}
+
+
+def test_personal_data_is_redacted_before_anything_is_stored_or_judged(settings):
+    import re
+
+    result = run("zh_stereo_16k_good", settings)
+    # The caller gives a surname and a phone number; the agent reads the number back.
+    assert {p.kind for p in result.personal_data} >= {"name"}
+    assert any(p.kind in ("mobile", "landline") for p in result.personal_data)
+    assert all(p.start is not None and p.end > p.start for p in result.personal_data)
+    texts = [u.text for u in result.utterances] + [e.text for v in result.verdicts for e in v.evidence]
+    # The line's own number (12345) is not personal data; no other run of 4+ digits may survive.
+    assert not any(re.search(r"\d{4}", t.replace("12345", "")) for t in texts), "a phone number survived redaction"
+    assert any("[电话]" in t or "[手机号]" in t for t in texts)
+    assert result.raw_utterances == ()  # raw transcripts are kept only where the site says so
 
 
 def test_mulaw_8k_call_without_greeting_is_flagged(settings):
