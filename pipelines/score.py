@@ -95,28 +95,29 @@ def score_calls(
     began = time.perf_counter()
     summary = RunSummary(db_path=str(settings.db_path))
     load_models_task(settings)
+    # The database is opened per write, not for the whole run, so others can read in between.
     with Store(settings.db_path) as store:
         done = set() if force else store.scored_ids(PIPELINE_VERSION)
-        futures = {}
-        for raw in paths:
-            path = Path(raw)
-            if not force and _already_scored(path, done):
-                summary.skipped += 1
-                continue
-            try:
-                meta = read_meta(path, (metas or {}).get(str(path.resolve()), defaults))
-            except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
-                _record(store, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
-                continue
-            futures[score_call_task.submit(path, meta, settings)] = (path, meta)
-        for future in as_completed(list(futures)):
-            path, meta = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - isolate the call, keep the batch going
-                logger.error("%s: unexpected error: %s", path, exc)
-                result = failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}")
-            _record(store, summary, _with_store_history(store, result, settings), on_result)
+    futures = {}
+    for raw in paths:
+        path = Path(raw)
+        if not force and _already_scored(path, done):
+            summary.skipped += 1
+            continue
+        try:
+            meta = read_meta(path, (metas or {}).get(str(path.resolve()), defaults))
+        except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
+            _record(settings, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
+            continue
+        futures[score_call_task.submit(path, meta, settings)] = (path, meta)
+    for future in as_completed(list(futures)):
+        path, meta = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - isolate the call, keep the batch going
+            logger.error("%s: unexpected error: %s", path, exc)
+            result = failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}")
+        _record(settings, summary, result, on_result)
     summary.wall_seconds = round(time.perf_counter() - began, 2)
     logger.info(
         "scored %d, failed %d, skipped %d; %.0f s of audio in %.0f s",
@@ -132,8 +133,10 @@ def _with_store_history(store: Store, result: CallResult, settings: Settings) ->
     return with_history(result, prior, settings)
 
 
-def _record(store: Store, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:
-    store.write([result])
+def _record(settings: Settings, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:
+    with Store(settings.db_path) as store:
+        result = _with_store_history(store, result, settings)
+        store.write([result])
     summary.results.append(result)
     if result.status == "scored":
         summary.scored += 1

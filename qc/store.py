@@ -183,16 +183,26 @@ _RUBRIC_COLUMNS = (
 )
 
 
-class Store:
-    """A DuckDB file with the hotline-qc schema. Use as a context manager or call ``close``."""
+class DatabaseBusy(RuntimeError):
+    """Another process held the database for longer than we were willing to wait."""
 
-    def __init__(self, path: Path | str, read_only: bool = False):
+
+class Store:
+    """A DuckDB file with the hotline-qc schema. Use as a context manager or call ``close``.
+
+    DuckDB lets one process write or several read, never both at once, and a connection holds its
+    lock while open. So every user opens the file for as short as it can (the batch once per
+    result, the CLI and web app per request), and an open that finds the file locked waits and
+    tries again for up to ``wait_s`` seconds: inspectors can read while the nightly run writes.
+    """
+
+    def __init__(self, path: Path | str, read_only: bool = False, wait_s: float = 60.0):
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no database at {self.path} (score some calls first: qc score PATH)")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con = _connect(self.path, read_only, wait_s)
         if not read_only:
             migrate(self.con)
 
@@ -378,6 +388,25 @@ class Store:
         cur = self.con.execute(sql, list(params))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    import time
+
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{path} is held by another process (the web app, a query, another run) for over {wait_s:.0f} s: {exc}"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 class LazyRow:

@@ -138,3 +138,42 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path):
         assert row == (80.0, None, None)
         store.write([result("new1")])
         assert store.counts()["calls"] == 2
+
+
+def _hold_read_only(path, seconds):
+    import subprocess
+    import sys
+
+    code = f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only=True); print('held', flush=True); time.sleep({seconds}); c.close()"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_writer_waits_while_another_process_reads_then_writes(tmp_path):
+    import time
+
+    path = tmp_path / "qc.duckdb"
+    with Store(path) as store:
+        store.write([result("a1")])
+    reader = _hold_read_only(path, 1.5)  # e.g. an inspector's page, or the duckdb CLI
+    began = time.monotonic()
+    with Store(path, wait_s=30) as store:
+        store.write([result("b2")])
+        assert store.counts()["calls"] == 2
+    assert time.monotonic() - began >= 0.5  # it really had to wait for the reader
+    reader.wait()
+
+
+def test_a_writer_gives_up_with_a_clear_error_when_the_database_stays_busy(tmp_path):
+    from qc.store import DatabaseBusy
+
+    path = tmp_path / "qc.duckdb"
+    Store(path).close()
+    reader = _hold_read_only(path, 5)
+    try:
+        with pytest.raises(DatabaseBusy, match="held by another process"):
+            Store(path, wait_s=0.3)
+    finally:
+        reader.kill()
+        reader.wait()
