@@ -346,6 +346,34 @@ def nightly_serve(
     serve(deployment(str(root.resolve()), cron, tz))
 
 
+retention_app = typer.Typer(help="Retention: delete stored data whose keeping period has passed.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be deleted; delete nothing."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Delete what is due, per kind of data.
+
+    Periods come from the retention settings (raw transcripts 30 days, transcripts 1 year, results
+    3 years, failure history 90 days by default); every run is written to retention_log.
+    """
+    settings = _settings(config, db)
+    if not settings.db_path.exists():
+        err.print(f"[red]error:[/red] no database at {settings.db_path}")
+        raise typer.Exit(2)
+    _quiet_prefect(verbose)
+    from pipelines.retention import retention
+
+    for record in retention(settings, dry_run=dry_run):
+        verb = "would delete" if record["dry_run"] else "deleted"
+        console.print(f"{record['kind']:<16} keep {record['keep_days']:>4} days: {verb} {record['rows']} rows (before {record['cutoff']:%Y-%m-%d})")
+
+
 rubric_app = typer.Typer(help="Rubrics: check a rubric file and read it as an inspector would.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 

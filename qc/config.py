@@ -86,6 +86,15 @@ class PrivacyConfig(BaseModel):
     keep_raw_transcripts: bool = False
 
 
+class RetentionConfig(BaseModel):
+    """How long each kind of data is kept, in days (null = keep). Enforced by `qc retention run`."""
+
+    raw_transcripts_days: int | None = Field(30, ge=0)  # unredacted transcripts (utterances_raw)
+    transcripts_days: int | None = Field(365, ge=0)  # redacted transcripts and where personal data was
+    results_days: int | None = Field(3 * 365, ge=0)  # verdicts, scores, alerts, and the call rows
+    failures_days: int | None = Field(90, ge=0)  # the history of failed attempts
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
 
@@ -108,6 +117,7 @@ class Settings(BaseSettings):
     asr: AsrConfig = AsrConfig()
     audio: AudioLimits = AudioLimits()
     privacy: PrivacyConfig = PrivacyConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     @field_validator("lines")
     @classmethod

@@ -24,7 +24,7 @@ from qc.rubric.context import stored_readings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -173,6 +173,18 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "CREATE INDEX pii_spans_call ON pii_spans(call_id)",
     ],
+    6: [
+        # What the retention run deleted, when, and under which rule (what, never the data itself).
+        """CREATE TABLE retention_log (
+            run_at TIMESTAMP NOT NULL,
+            kind VARCHAR NOT NULL,
+            keep_days INTEGER,
+            cutoff TIMESTAMP,
+            calls INTEGER,
+            rows_deleted BIGINT,
+            dry_run BOOLEAN
+        )""",
+    ],
 }
 
 CALL_TABLES = ("utterances", "utterances_raw", "pii_spans", "rule_hits", "scores", "alerts", "calls")
@@ -316,6 +328,24 @@ class Store:
             "SELECT start_s, end_s FROM pii_spans WHERE call_id = ? AND start_s IS NOT NULL ORDER BY start_s", [call_id]
         ).fetchall()
         return [(float(a), float(b)) for a, b in rows]
+
+    def apply_retention(self, kind: str, tables: tuple[str, ...], cutoff: datetime, keep_days: int, dry_run: bool) -> dict:
+        """Delete the rows of ``tables`` that belong to calls scored before ``cutoff``; log it."""
+        due = "SELECT call_id FROM calls WHERE scored_at < ?"
+        with self._transaction() as con:
+            calls = con.execute(f"SELECT count(*) FROM ({due})", [cutoff]).fetchone()[0]
+            deleted = 0
+            for table in tables:
+                key = "failed_at" if table == "failures" else None
+                where = f"{key} < ?" if key else f"call_id IN ({due})"
+                deleted += con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [cutoff]).fetchone()[0]
+                if not dry_run:
+                    con.execute(f"DELETE FROM {table} WHERE {where}", [cutoff])
+            con.execute(
+                "INSERT INTO retention_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [_now(), kind, keep_days, cutoff, calls if kind != "failures" else 0, deleted, dry_run],
+            )
+        return {"kind": kind, "keep_days": keep_days, "cutoff": cutoff, "rows": deleted, "dry_run": dry_run}
 
     def lines_with_calls(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL").fetchall()]
