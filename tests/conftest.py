@@ -37,6 +37,17 @@ def write(path: Path, data: np.ndarray, rate: int, subtype: str | None = None) -
     return path
 
 
+def rows(db: Path, sql: str) -> list[tuple]:
+    """Query a DuckDB file the way an inspector with the duckdb CLI would: read-only, briefly."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def ground_truth(name: str) -> dict:
     return json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
 

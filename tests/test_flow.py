@@ -2,14 +2,13 @@
 
 import shutil
 
-import duckdb
 import numpy as np
 import pytest
 
 from pipelines import score as score_module
 from pipelines.score import run_scoring
 from qc.errors import TransientError
-from tests.conftest import SAMPLES, write
+from tests.conftest import SAMPLES, rows, write
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.usefixtures("prefect_harness")]
 
@@ -26,14 +25,6 @@ def batch(tmp_path):
     (folder / "notes.wav").write_text("坐席备注，不是录音\n" * 30, encoding="utf-8")
     write(folder / "silent.flac", np.zeros(16000 * 4, dtype=np.float32), 16000)
     return sorted(p for p in folder.iterdir() if not p.name.endswith(".json"))
-
-
-def rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_batch_scores_good_calls_records_bad_ones_and_resumes_without_duplicates(settings, batch):

@@ -4,12 +4,11 @@ import os
 import shutil
 import time
 
-import duckdb
 import numpy as np
 import pytest
 
 from qc.sources import read_manifest
-from tests.conftest import SAMPLES, write
+from tests.conftest import SAMPLES, rows, write
 
 DAY = "2026-11-24"
 CALL = "zh_stereo_8k_no_greeting.wav"
@@ -34,14 +33,6 @@ def day_root(tmp_path):
     for name in ("call-0900.wav", "call-0930.flac"):
         os.utime(folder / name, (old, old))  # finished an hour ago; call-0959 was written just now
     return tmp_path / "recordings"
-
-
-def rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_manifest_rows_become_call_metadata(day_root):
