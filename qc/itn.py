@@ -95,8 +95,10 @@ SERVICE_NUMBERS = frozenset({
 # +86 mobile (13), old ID (15), local/HK (7, 8), North American (10, on English lines).
 JOIN_TOTALS: dict[int, float] = {
     11: 3.0, 18: 3.0, 17: 2.5, 16: 2.5, 19: 2.5, 12: 2.0, 13: 2.0, 15: 2.0, 8: 1.5, 7: 1.0, 10: 0.5}
-_SEPARATOR = re.compile(r"(?:\s*[,，、\-－–—]\s*|\s+)")
-_MAX_SEPARATOR = 3
+# Between digit groups of one number: commas, dashes, spaces, a full stop Whisper put in, or a
+# filler the caller said while reading it out ("幺三五，嗯，二七二七").
+_SEPARATOR = re.compile(r"(?:\s*[,，、。.\-－–—]?\s*[嗯呃啊哦]?\s*[,，、。.\-－–—]\s*|\s*[嗯呃]\s*|\s+)")
+_MAX_SEPARATOR = 5
 _CONTEXT = 8  # characters either side of a numeral run that decide what it is
 _GROUPS = ("digits", "word")
 # Whisper's homophones of the phone's 幺 (yāo).
@@ -382,7 +384,9 @@ def _separators_to_drop(groups: list[str], seps: list[int]) -> list[int]:
         best[a] = best[a + 1]
         total = 0
         for b in range(a, n):
-            if groups[b] in SERVICE_NUMBERS:
+            # A service number (12345, 1823, 110) can only be a number of its own when it comes first;
+            # inside a run ("139，1823，4567") it is part of the caller's number.
+            if b == a and groups[b] in SERVICE_NUMBERS:
                 break
             total += len(groups[b])
             if b == a:

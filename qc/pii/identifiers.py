@@ -48,7 +48,8 @@ _DIGIT_RUN = re.compile(rf"(?<![0-9A-Za-z@._])((?:\+|＋|加)?\s?(?:86|852)[\s-]
 _HK_CHECK = r"[0-9Aa]|[零〇一二三四五六七八九幺]"
 _HK_ID = re.compile(
     rf"(?<![A-Za-z0-9])([A-Za-z]{{1,2}})\s?(\d{{6}})\s?"
-    rf"(?:[(（]\s?({_HK_CHECK})\s?[)）]|括号\s?({_HK_CHECK})|({_HK_CHECK}))(?![0-9A-Za-z])"
+    # The check digit in brackets, or said "括号七" / "括號七" (Traditional, as 1823 transcripts are).
+    rf"(?:[(（]\s?({_HK_CHECK})\s?[)）]|[,，]?\s?括[号號]\s?({_HK_CHECK})|({_HK_CHECK}))(?![0-9A-Za-z])"
 )
 _DOT = r"\s*(?:\.|点|點|dot)\s*"
 _EMAIL = re.compile(
