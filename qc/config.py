@@ -32,6 +32,8 @@ class LineConfig(BaseModel):
     script: Script = "t2s"
     agent_channel: int = Field(0, ge=0, le=1, description="0 = left, 1 = right")
     rubric: str = "12345.yaml"
+    # Words of this line the recogniser is hinted with (rubrics/vocabulary/*.txt), see asr.vocabulary.
+    vocabulary: str | None = "vocabulary/12345.txt"
     # Which numbers count as personal data: "cn" (mainland IDs, 1[3-9] mobiles, 8-digit landlines) or
     # "hk" (Hong Kong IDs and 8-digit phones).
     pii_region: Literal["cn", "hk"] = "cn"
@@ -57,6 +59,9 @@ class AsrConfig(BaseModel):
     # Bounded fallback: hold music and noise must not make one call take minutes.
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4)
     cpu_threads: int = Field(0, ge=0, description="0 = cores / workers")
+    # How the line's vocabulary reaches Whisper: not at all, as faster-whisper "hotwords", or as the
+    # initial prompt. Chosen by measurement (bench/asr.py).
+    vocabulary: Literal["off", "hotwords", "prompt"] = "off"
     # Silero's speech probabilities drop on 8 kHz telephone audio: at 0.5 it heard 59 % of one
     # sample caller's speech and none of one agent's; at 0.25 it heard 85-100 % of every channel
     # (audio_samples/, measured 2026-11). Wideband audio keeps a stricter threshold.

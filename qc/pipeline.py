@@ -33,7 +33,7 @@ from qc.speakers import (
     swapped_channel_warning,
     undiarized_utterances,
 )
-from qc.speech import Transcriber
+from qc.speech import Transcriber, load_vocabulary
 from qc.voiceprint import SpeakerEmbedder
 
 log = logging.getLogger(__name__)
@@ -182,10 +182,17 @@ def failed_result(
     )
 
 
+def _vocabulary(line: LineConfig, transcriber: Transcriber) -> tuple[str, ...]:
+    if transcriber.options.vocabulary == "off" or not line.vocabulary:
+        return ()
+    return load_vocabulary(transcriber.rubrics_dir / line.vocabulary)
+
+
 def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcriber: Transcriber, timer: StageTimer) -> Speakers:
     with timer("speech"):
+        words = _vocabulary(line, transcriber)
         transcripts = {
-            ch: transcriber.transcribe(audio.channels[ch], line.language, line.script, audio.narrowband) for ch in (0, 1)
+            ch: transcriber.transcribe(audio.channels[ch], line.language, line.script, audio.narrowband, words) for ch in (0, 1)
         }
     with timer("speakers"):
         utterances = stereo_utterances({ch: t.segments for ch, t in transcripts.items()}, agent_channel)
@@ -200,7 +207,7 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
 def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, settings: Settings, timer: StageTimer) -> Speakers:
     signal = audio.channels[0]
     with timer("speech"):
-        transcript = transcriber.transcribe(signal, line.language, line.script, audio.narrowband)
+        transcript = transcriber.transcribe(signal, line.language, line.script, audio.narrowband, _vocabulary(line, transcriber))
     warnings = list(transcript.warnings)
     with timer("speakers"):
         embedder = SpeakerEmbedder(settings.models_dir)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -49,11 +50,19 @@ class Transcriber:
         threads = asr.cpu_threads or max(1, _cores() // settings.workers)
         self.model = whisper_model(str(folder), asr.device, asr.compute_type, threads, settings.workers)
         self.options = asr
+        self.rubrics_dir = settings.rubrics_dir
 
-    def transcribe(self, audio: np.ndarray, language: str | None, script: str, narrowband: bool = False) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, script: str, narrowband: bool = False, vocabulary: tuple[str, ...] = ()
+    ) -> Transcript:
         """``narrowband``: the recording was 8 kHz (telephone band) before resampling."""
         check_language(language, self.languages)
-        segments, info = self.model.transcribe(audio, **decode_options(self.options, language, narrowband))
+        options = decode_options(self.options, language, narrowband)
+        if vocabulary and self.options.vocabulary == "hotwords":
+            options["hotwords"] = " ".join(vocabulary)
+        elif vocabulary and self.options.vocabulary == "prompt":
+            options["initial_prompt"] = "，".join(vocabulary) + "。"
+        segments, info = self.model.transcribe(audio, **options)
         kept: list[Segment] = []
         warnings: list[str] = []
         for seg in segments:
@@ -90,6 +99,14 @@ def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = Fals
         log_prob_threshold=-1.0,
         no_speech_threshold=0.6,
     )
+
+
+def load_vocabulary(path: "Path | None") -> tuple[str, ...]:
+    """Terms of a vocabulary file: one per line, # comments."""
+    if path is None or not path.is_file():
+        return ()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(t.strip() for t in lines if t.strip() and not t.strip().startswith("#"))
 
 
 def check_language(language: str | None, model_languages: int) -> None:

@@ -80,3 +80,11 @@ def test_offline_environment_is_set_by_the_package():
     code = "import os; os.environ.pop('HF_HUB_OFFLINE', None); import qc; print(os.environ['HF_HUB_OFFLINE'], os.environ['PYANNOTE_METRICS_ENABLED'])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "0"]
+
+
+def test_line_vocabulary_file_is_read_for_hints(tmp_path):
+    from qc.speech import load_vocabulary
+
+    terms = load_vocabulary(Path(__file__).resolve().parents[1] / "rubrics" / "vocabulary" / "12345.txt")
+    assert "社保卡" in terms and "12345" in terms and not any(t.startswith("#") for t in terms)
+    assert load_vocabulary(tmp_path / "missing.txt") == ()
