@@ -1,25 +1,19 @@
 """Typed, immutable records that flow between the stages.
 
-Stages never mutate a record: they return new ones (``dataclasses.replace``). ``to_dict``
-gives plain JSON-able data for the CLI, the store and Prefect.
+Stages never mutate a record: they return new ones (``dataclasses.replace``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 Role = Literal["agent", "caller", "unknown"]
 CallStatus = Literal["scored", "failed"]
 VerdictValue = Literal["pass", "fail", "na"]
 # How speakers were separated: by recorder channel, by diarization, or not at all.
 SpeakersStatus = Literal["channels", "diarized", "unresolved"]
-
-
-def to_dict(record: Any) -> dict:
-    return dataclasses.asdict(record)
 
 
 @dataclass(frozen=True)
