@@ -47,8 +47,8 @@ import soundfile as sf
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from make_samples import (  # noqa: E402  (helpers shared with the first sample set)
-    A, C, TARGET_RMS_DB, WORK_SR, TTSCache, db, rms, rule_closing, rule_greeting,
-    sox, sox_file, speech_mask, telephone_band, trim, write_json,
+    A, C, WORK_SR, TTSCache, db, mix_tracks, normalise_level, rms, rule_closing, rule_greeting,
+    sox, sox_file, speech_mask, telephone_band, trim, turn_mask, write_json,
 )
 
 OUT = HERE / "devset"
@@ -123,10 +123,7 @@ def make_segment(cache: TTSCache, voice: dict, text: str) -> np.ndarray:
     y, ysr = sox_file(x, sr, voice["fx"] + ["rate", "-v", str(WORK_SR)])
     assert ysr == WORK_SR
     y = trim(y, WORK_SR)
-    y *= 10 ** (TARGET_RMS_DB / 20) / rms(y)
-    peak = float(np.max(np.abs(y)))
-    if peak > 0.95:
-        y *= 0.95 / peak
+    normalise_level(y, rms(y), 0.95)
     return y.astype(np.float32)
 
 
@@ -799,21 +796,9 @@ def build(call: DevCall, cache: TTSCache, out_dir: Path) -> dict:
     n = len(tracks[A])
     for spk, tr in tracks.items():
         m = speech_mask(placed, spk, SR, n)
-        tr *= 10 ** (TARGET_RMS_DB / 20) / rms(tr[m])
-        peak = float(np.max(np.abs(tr)))
-        if peak > 0.97:
-            tr *= 0.97 / peak
+        normalise_level(tr, rms(tr[m]), 0.97)
 
-    rng = np.random.default_rng(1000 + call.num)
-    if call.layout == "stereo":
-        chans = [None, None]
-        chans[call.agent_channel] = tracks[A]
-        chans[1 - call.agent_channel] = tracks[C]
-        mix = np.stack(chans, axis=1)
-    else:
-        mix = (tracks[A] + tracks[C])[:, None]
-    mix = mix + rng.standard_normal(mix.shape).astype(np.float32) * 10 ** (NOISE_RMS_DB / 20)
-    mix = np.clip(mix, -0.999, 0.999)
+    mix = mix_tracks(tracks, call.layout, call.agent_channel, np.random.default_rng(1000 + call.num), NOISE_RMS_DB)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     audio_path = out_dir / f"{call.name}.flac"
@@ -944,11 +929,7 @@ def verify(out_dir: Path, names: list[str]) -> bool:
             errs.extend(check_design(by_name[name], turns, ann))
 
         def mask(pred, guard=0.0):
-            m = np.zeros(len(x), dtype=bool)
-            for t in turns:
-                if pred(t):
-                    m[max(0, int((t["start"] - guard) * sr)): int((t["end"] + guard) * sr)] = True
-            return m
+            return turn_mask(turns, len(x), sr, pred, guard)
 
         outside = ~mask(lambda t: True, guard=0.05)
         chan_of = {A: truth["agent_channel"], C: 1 - truth["agent_channel"]} if stereo else {A: 0, C: 0}

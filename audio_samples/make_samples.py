@@ -292,16 +292,21 @@ def trim(x: np.ndarray, sr: int) -> np.ndarray:
     return y
 
 
+def normalise_level(y: np.ndarray, reference_rms: float, ceiling: float) -> None:
+    """In place: scale to TARGET_RMS_DB (measured as ``reference_rms``), then keep peaks under ``ceiling``."""
+    y *= 10 ** (TARGET_RMS_DB / 20) / reference_rms
+    peak = float(np.max(np.abs(y)))
+    if peak > ceiling:
+        y *= ceiling / peak
+
+
 def segment_audio(cache: TTSCache, call: Call, speaker: str, text: str) -> np.ndarray:
     x, sr = cache.get(call.language, text)
     effects = list(call.voice.get(speaker, [])) + ["rate", "-v", str(WORK_SR)]
     y, ysr = sox_file(x, sr, effects)
     assert ysr == WORK_SR
     y = trim(y, WORK_SR)
-    y *= 10 ** (TARGET_RMS_DB / 20) / rms(y)
-    peak = float(np.max(np.abs(y)))
-    if peak > 0.95:
-        y *= 0.95 / peak
+    normalise_level(y, rms(y), 0.95)
     return y.astype(np.float32)
 
 
@@ -309,6 +314,28 @@ def telephone_band(track: np.ndarray) -> np.ndarray:
     y, sr = sox_file(track, WORK_SR, ["rate", "-v", "8k", "sinc", "300-3400"])
     n = len(track) // 2
     return np.pad(y, (0, max(0, n - len(y))))[:n]
+
+
+def mix_tracks(tracks: dict, layout: str, agent_channel: int | None, rng: np.random.Generator, noise_db: float) -> np.ndarray:
+    """Agent and caller tracks as the recorder writes them (a channel each, or one mix), with a noise floor."""
+    if layout == "stereo":
+        chans = [None, None]
+        chans[agent_channel] = tracks[A]
+        chans[1 - agent_channel] = tracks[C]
+        mix = np.stack(chans, axis=1)
+    else:
+        mix = (tracks[A] + tracks[C])[:, None]
+    mix = mix + rng.standard_normal(mix.shape).astype(np.float32) * 10 ** (noise_db / 20)
+    return np.clip(mix, -0.999, 0.999)
+
+
+def turn_mask(turns: list[dict], n: int, sr: int, pred, guard: float = 0.0) -> np.ndarray:
+    """Samples covered by the ground-truth turns that ``pred`` accepts, widened by ``guard`` seconds."""
+    m = np.zeros(n, dtype=bool)
+    for t in turns:
+        if pred(t):
+            m[max(0, int((t["start"] - guard) * sr)): int((t["end"] + guard) * sr)] = True
+    return m
 
 
 def speech_mask(turns: list[dict], speaker: str | None, sr: int, n: int) -> np.ndarray:
@@ -357,22 +384,9 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
     # per-speaker level: -20 dBFS RMS inside the speaker's own turns
     for spk, tr in tracks.items():
         m = speech_mask(turns, spk, sr, n)
-        tr *= 10 ** (TARGET_RMS_DB / 20) / rms(tr[m])
-        peak = float(np.max(np.abs(tr)))
-        if peak > 0.97:
-            tr *= 0.97 / peak
+        normalise_level(tr, rms(tr[m]), 0.97)
 
-    rng = np.random.default_rng(call.seed)
-    noise_amp = 10 ** (NOISE_RMS_DB / 20)
-    if call.layout == "stereo":
-        chans = [None, None]
-        chans[call.agent_channel] = tracks[A]
-        chans[1 - call.agent_channel] = tracks[C]
-        mix = np.stack(chans, axis=1)
-    else:
-        mix = (tracks[A] + tracks[C])[:, None]
-    mix = mix + rng.standard_normal(mix.shape).astype(np.float32) * noise_amp
-    mix = np.clip(mix, -0.999, 0.999)
+    mix = mix_tracks(tracks, call.layout, call.agent_channel, np.random.default_rng(call.seed), NOISE_RMS_DB)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if sr == 8000:
@@ -562,11 +576,7 @@ def verify(out_dir: Path, names: list[str]) -> bool:
                 errs.append(f"expected.{key}={truth['expected'][key]} but rule says {fn(truth)}")
 
         def mask(pred, guard=0.0):
-            m = np.zeros(len(x), dtype=bool)
-            for t in turns:
-                if pred(t):
-                    m[max(0, int((t["start"] - guard) * sr)): int((t["end"] + guard) * sr)] = True
-            return m
+            return turn_mask(turns, len(x), sr, pred, guard)
 
         outside = ~mask(lambda t: True, guard=0.05)
         if truth["layout"] == "stereo":
