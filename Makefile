@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean browser
 
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -15,7 +15,13 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/qc score audio_samples/*.flac audio_samples/*.wav
 
-test: $(BIN)/.installed
+# Browser tests drive Debian's Chromium; CJK fonts render Chinese pages, screenshots and report plots.
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  echo "installing Debian's chromium and fonts-noto-cjk (browser tests, report plots)"; \
+	  $$(command -v sudo) apt-get update -q && $$(command -v sudo) apt-get install -y -q chromium fonts-noto-cjk; }
+
+test: $(BIN)/.installed browser
 	$(BIN)/pytest -q
 
 bench: $(BIN)/.installed

@@ -204,10 +204,7 @@ def export_audio(
     Every span where an ID, phone or card number, address or name was heard is silenced (with a
     margin), on every channel: what inspectors play back, instead of the raw recording.
     """
-    import soundfile
-
-    from qc.audio import TARGET_RATE, decode, muted, probe
-    from qc.pii import mute_ranges
+    from qc.playback import encode_flac, playback_channels
     from qc.store import Store
 
     settings = _settings(config, db)
@@ -223,16 +220,12 @@ def export_audio(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     try:
-        audio = decode(probe(Path(call["path"])), settings.audio)
+        channels, muted_spans = playback_channels(Path(call["path"]), times, settings.audio)
     except QCError as exc:
         err.print(f"[red]error:[/red] cannot read the recording {call['path']}: {exc}")
         raise typer.Exit(2) from exc
-    ranges = mute_ranges(times, duration_s=audio.duration_s)
-    channels = muted(audio.channels, ranges)
-    import numpy as np
-
-    soundfile.write(str(out), np.stack(channels, axis=1), TARGET_RATE, format="FLAC")
-    console.print(f"wrote {out} ({audio.duration_s:.1f} s, {len(ranges)} span(s) of personal data muted)")
+    out.write_bytes(encode_flac(channels))
+    console.print(f"wrote {out} ({len(channels[0]) / 16000:.1f} s, {muted_spans} span(s) of personal data muted)")
 
 
 @app.command("db")
@@ -452,6 +445,17 @@ def rescore(
         f"{summary.seconds:.2f} s{speed}; {summary.changed_score} scores changed"
     )
 
+
+def _register_web_commands() -> None:
+    from qc import cli_web
+
+    app.add_typer(cli_web.users_app, name="users")
+    app.add_typer(cli_web.tokens_app, name="tokens")
+    app.add_typer(cli_web.agents_app, name="agents")
+    app.command("serve")(cli_web.serve)
+
+
+_register_web_commands()
 
 if __name__ == "__main__":
     app()

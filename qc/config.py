@@ -100,6 +100,29 @@ class RetentionConfig(BaseModel):
     failures_days: int | None = Field(90, ge=0)  # the history of failed attempts
 
 
+class WebConfig(BaseModel):
+    """The inspectors' web app (`qc serve`)."""
+
+    # Loopback only unless a site decides otherwise (behind its own TLS proxy).
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # Signs session cookies. Unset: a random key is made once and kept beside the database
+    # (<db>.secret, mode 0600) so sessions survive a restart; never put one in the repository.
+    secret_key: str | None = None
+    session_hours: float = Field(10.0, gt=0)
+    # Served over HTTPS by a proxy: mark cookies Secure.
+    https: bool = False
+    # Wrong passwords in a row before a sign-in is locked, and for how long.
+    max_failed_logins: int = Field(5, ge=1)
+    lockout_minutes: float = Field(15.0, ge=0)
+    # Who may see unredacted transcripts and audio (every such read is audit-logged).
+    raw_data_roles: list[str] = ["admin"]
+    appeal_window_days: int = Field(7, ge=0)
+    # Double review: calls drawn per inspector per ISO week.
+    calibration_per_inspector: int = Field(5, ge=0)
+    page_size: int = Field(50, ge=10, le=500)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
 
@@ -123,6 +146,7 @@ class Settings(BaseSettings):
     audio: AudioLimits = AudioLimits()
     privacy: PrivacyConfig = PrivacyConfig()
     retention: RetentionConfig = RetentionConfig()
+    web: WebConfig = WebConfig()
 
     @field_validator("lines")
     @classmethod

@@ -24,7 +24,7 @@ from qc.rubric.context import stored_readings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -184,6 +184,86 @@ MIGRATIONS: dict[int, list[str]] = {
             rows_deleted BIGINT,
             dry_run BOOLEAN
         )""",
+    ],
+    7: [
+        # People: the agents (and their teams) whose calls are scored, and who may sign in to the web app.
+        """CREATE TABLE agents (
+            agent_id VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            team VARCHAR,
+            line VARCHAR,
+            active BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMP
+        )""",
+        """CREATE TABLE users (
+            username VARCHAR PRIMARY KEY,
+            display_name VARCHAR,
+            role VARCHAR NOT NULL,            -- inspector | team_lead | agent | admin
+            agent_id VARCHAR,                 -- the agent this login belongs to (role agent)
+            team VARCHAR,                     -- the team a team lead leads
+            password_hash VARCHAR NOT NULL,   -- argon2id
+            active BOOLEAN NOT NULL DEFAULT true,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TIMESTAMP,
+            session_epoch INTEGER NOT NULL DEFAULT 0,  -- bumped to sign a user out everywhere
+            created_at TIMESTAMP
+        )""",
+        """CREATE TABLE api_tokens (           -- machine clients (recorders, dashboards); only a hash is kept
+            token_id VARCHAR PRIMARY KEY,
+            token_hash VARCHAR NOT NULL,
+            username VARCHAR NOT NULL,        -- acts with this user's role
+            name VARCHAR,
+            created_at TIMESTAMP,
+            revoked_at TIMESTAMP
+        )""",
+        # A human verdict on one rubric item of one call: review, calibration double-review or appeal re-score.
+        """CREATE TABLE reviews (
+            review_id VARCHAR PRIMARY KEY,
+            call_id VARCHAR NOT NULL,
+            rubric_id VARCHAR,
+            rubric_version VARCHAR,
+            item_id VARCHAR NOT NULL,
+            reviewer VARCHAR NOT NULL,
+            purpose VARCHAR NOT NULL,         -- review | calibration | appeal
+            machine_verdict VARCHAR,
+            human_verdict VARCHAR NOT NULL,   -- pass | fail | na
+            comment VARCHAR,
+            reviewed_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE appeals (
+            appeal_id VARCHAR PRIMARY KEY,
+            call_id VARCHAR NOT NULL,
+            agent_id VARCHAR,
+            filed_by VARCHAR NOT NULL,
+            item_id VARCHAR,                  -- null: the whole evaluation
+            reason VARCHAR NOT NULL,
+            filed_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL,          -- open | accepted | rejected | rescored
+            decided_by VARCHAR,
+            decision_comment VARCHAR,
+            decided_at TIMESTAMP,
+            rescored_by VARCHAR,
+            rescored_at TIMESTAMP
+        )""",
+        """CREATE TABLE calibration (          -- calls drawn for double review, per inspector and ISO week
+            week VARCHAR NOT NULL,
+            call_id VARCHAR NOT NULL,
+            inspector VARCHAR NOT NULL,
+            assigned_at TIMESTAMP,
+            PRIMARY KEY (week, call_id, inspector)
+        )""",
+        """CREATE TABLE audit_log (            -- every change and every read of raw personal data
+            logged_at TIMESTAMP NOT NULL,
+            actor VARCHAR,
+            action VARCHAR NOT NULL,
+            target VARCHAR,
+            before JSON,
+            after JSON,
+            client VARCHAR
+        )""",
+        "CREATE INDEX reviews_call ON reviews(call_id)",
+        "CREATE INDEX appeals_call ON appeals(call_id)",
+        "CREATE INDEX calls_agent ON calls(agent_id)",
     ],
 }
 

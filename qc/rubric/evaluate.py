@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Protocol
 
 from qc.cases import repeat_level
 from qc.records import Alert, CaseInfo, Evidence, Verdict
@@ -120,18 +121,39 @@ def _verdict(item: Item, verdict: str, reason: str, evidence: tuple[Evidence, ..
 
 def score(rubric: Rubric, verdicts: tuple[Verdict, ...]) -> float | None:
     """0-100: each section's share of its applicable points, weighted; a failed critical item zeroes it."""
-    applicable = [v for v in verdicts if v.verdict != "na"]
+    weights = {s.id: s.weight for s in rubric.sections}
+    return weighted_score(
+        verdicts,
+        section_of=lambda v: rubric.item(v.item_id).section,
+        weight_of=lambda section: weights.get(section, 1.0) if section else 1.0,
+    )
+
+
+class Scored(Protocol):
+    item_id: str
+    verdict: str
+    points: float
+    max_points: float
+    severity: str
+
+
+def weighted_score(items: Iterable[Scored], section_of: Callable[[Scored], str | None],
+                   weight_of: Callable[[str | None], float]) -> float | None:
+    """The score of any verdicts (the machine's, or with reviewers' verdicts in their place)."""
+    applicable = [v for v in items if v.verdict != "na"]
     if not applicable:
         return None
     if any(v.verdict == "fail" and v.severity == "critical" for v in applicable):
         return 0.0
-    weights = {s.id: s.weight for s in rubric.sections}
-    by_section: dict[str | None, list[Verdict]] = {}
+    by_section: dict[str | None, list[Scored]] = {}
     for v in applicable:
-        by_section.setdefault(rubric.item(v.item_id).section, []).append(v)
+        by_section.setdefault(section_of(v), []).append(v)
     total = weight_sum = 0.0
-    for section, items in by_section.items():
-        w = weights.get(section, 1.0) if section else 1.0
-        total += w * sum(v.points for v in items) / sum(v.max_points for v in items)
+    for section, members in by_section.items():
+        possible = sum(v.max_points for v in members)
+        if possible <= 0:
+            continue
+        w = weight_of(section)
+        total += w * sum(v.points for v in members) / possible
         weight_sum += w
-    return round(100.0 * total / weight_sum, 1)
+    return round(100.0 * total / weight_sum, 1) if weight_sum else None

@@ -1,0 +1,201 @@
+"""Who may sign in, with which role, and what each role may see.
+
+Passwords are hashed with argon2id; API tokens are random and only their SHA-256 is kept. Sign-in
+failures lock the account for a while after ``max_failed_logins`` in a row (rate limiting that holds
+across processes, because it lives in the database).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal, get_args
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from qc.audit import record as audit
+
+Role = Literal["inspector", "team_lead", "agent", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A user or token request that cannot be carried out, with the reason in plain words."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: Role
+    display_name: str | None = None
+    agent_id: str | None = None  # role agent: their own calls
+    team: str | None = None  # role team_lead: their team's calls
+    active: bool = True
+    session_epoch: int = 0
+
+    def may_see_raw(self, raw_roles: list[str]) -> bool:
+        return self.role in raw_roles
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    reason: str | None = None  # why not, in words fit for the sign-in page
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: str, *, display_name: str | None = None,
+             agent_id: str | None = None, team: str | None = None, actor: str = "cli") -> User:
+    if role not in ROLES:
+        raise AccountError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
+    if role == "agent" and not agent_id:
+        raise AccountError("an agent login needs --agent-id (the id the recorder writes)")
+    if role == "team_lead" and not team:
+        raise AccountError("a team lead login needs --team")
+    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise AccountError("a username is letters, digits, '.', '_' or '-'")
+    if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+        raise AccountError(f"user '{username}' already exists")
+    con.execute(
+        "INSERT INTO users (username, display_name, role, agent_id, team, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [username, display_name, role, agent_id, team, hash_password(password), _now()],
+    )
+    audit(con, actor, "user.add", username, after={"role": role, "agent_id": agent_id, "team": team})
+    return User(username, role, display_name, agent_id, team)  # type: ignore[arg-type]
+
+
+def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User | None:
+    row = con.execute(
+        "SELECT username, role, display_name, agent_id, team, active, session_epoch FROM users WHERE username = ?", [username]
+    ).fetchone()
+    return User(*row) if row else None
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[User]:
+    rows = con.execute(
+        "SELECT username, role, display_name, agent_id, team, active, session_epoch FROM users ORDER BY username"
+    ).fetchall()
+    return [User(*r) for r in rows]
+
+
+def set_active(con: duckdb.DuckDBPyConnection, username: str, active: bool, actor: str = "cli") -> None:
+    """Disable (or re-enable) a login; disabling also ends its open sessions."""
+    user = get_user(con, username)
+    if user is None:
+        raise AccountError(f"no user '{username}'")
+    con.execute("UPDATE users SET active = ?, session_epoch = session_epoch + 1 WHERE username = ?", [active, username])
+    audit(con, actor, "user.enable" if active else "user.disable", username, before={"active": user.active}, after={"active": active})
+
+
+def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str, actor: str = "cli") -> None:
+    if get_user(con, username) is None:
+        raise AccountError(f"no user '{username}'")
+    con.execute(
+        "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, session_epoch = session_epoch + 1 WHERE username = ?",
+        [hash_password(password), username],
+    )
+    audit(con, actor, "user.password", username)
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *, max_failures: int, lockout: timedelta,
+                 client: str | None = None) -> SignIn:
+    """Check a password. The same words answer an unknown user and a wrong password."""
+    row = con.execute(
+        "SELECT password_hash, active, failed_logins, locked_until FROM users WHERE username = ?", [username]
+    ).fetchone()
+    wrong = SignIn(None, "wrong username or password")
+    if row is None:
+        _hasher.hash(password or "x")  # the same work as a real check: no timing hint that the name is unknown
+        audit(con, username, "signin.fail", username, after={"reason": "unknown user"}, client=client)
+        return wrong
+    password_hash, active, failures, locked_until = row
+    now = _now()
+    if locked_until is not None and locked_until > now:
+        minutes = max(1, round((locked_until - now).total_seconds() / 60))
+        audit(con, username, "signin.locked", username, client=client)
+        return SignIn(None, f"too many failed sign-ins: try again in {minutes} min")
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        failures += 1
+        lock = now + lockout if failures >= max_failures else None
+        con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE username = ?",
+                    [0 if lock else failures, lock, username])
+        audit(con, username, "signin.fail", username, after={"failures": failures, "locked": lock is not None}, client=client)
+        if lock:
+            return SignIn(None, f"too many failed sign-ins: try again in {max(1, round(lockout.total_seconds() / 60))} min")
+        return wrong
+    if not active:
+        audit(con, username, "signin.disabled", username, client=client)
+        return SignIn(None, "this account is disabled")
+    con.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username])
+    audit(con, username, "signin", username, client=client)
+    return SignIn(get_user(con, username))
+
+
+def create_token(con: duckdb.DuckDBPyConnection, username: str, name: str, actor: str = "cli") -> str:
+    """A new API token acting as ``username``; the secret is shown once and never stored."""
+    if get_user(con, username) is None:
+        raise AccountError(f"no user '{username}'")
+    token_id = secrets.token_hex(4)
+    secret = f"qc_{token_id}_{secrets.token_urlsafe(24)}"
+    con.execute(
+        "INSERT INTO api_tokens (token_id, token_hash, username, name, created_at) VALUES (?, ?, ?, ?, ?)",
+        [token_id, _token_hash(secret), username, name, _now()],
+    )
+    audit(con, actor, "token.create", token_id, after={"user": username, "name": name})
+    return secret
+
+
+def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, actor: str = "cli") -> None:
+    changed = con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL RETURNING token_id",
+                          [_now(), token_id]).fetchall()
+    if not changed:
+        raise AccountError(f"no active token '{token_id}'")
+    audit(con, actor, "token.revoke", token_id)
+
+
+def user_for_token(con: duckdb.DuckDBPyConnection, secret: str) -> User | None:
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != "qc":
+        return None
+    row = con.execute(
+        "SELECT token_hash, username FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL", [parts[1]]
+    ).fetchone()
+    if row is None or not secrets.compare_digest(row[0], _token_hash(secret)):
+        return None
+    user = get_user(con, row[1])
+    return user if user and user.active else None
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def add_agent(con: duckdb.DuckDBPyConnection, agent_id: str, *, name: str | None = None, team: str | None = None,
+              line: str | None = None, actor: str = "cli") -> None:
+    """Register (or update) an agent and their team: team leads see their team's calls."""
+    before = con.execute("SELECT name, team, line FROM agents WHERE agent_id = ?", [agent_id]).fetchone()
+    con.execute(
+        "INSERT INTO agents (agent_id, name, team, line, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (agent_id) DO UPDATE SET name = excluded.name, team = excluded.team, line = excluded.line",
+        [agent_id, name, team, line, _now()],
+    )
+    audit(con, actor, "agent.upsert", agent_id,
+          before=dict(zip(("name", "team", "line"), before)) if before else None, after={"name": name, "team": team, "line": line})

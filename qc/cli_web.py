@@ -1,0 +1,150 @@
+"""CLI for the web app and its people: `qc serve`, `qc users ...`, `qc tokens ...`, `qc agents ...`."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from qc.accounts import ROLES, AccountError, add_agent, add_user, create_token, list_users, revoke_token, set_active, set_password
+
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Settings file (YAML). Default: $QC_CONFIG, else built-in defaults.")
+DbOpt = typer.Option(None, "--db", help="DuckDB file. Default: ./qc.duckdb (or db_path in the settings).")
+
+users_app = typer.Typer(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for machine clients (they act with a user's role).", no_args_is_help=True)
+agents_app = typer.Typer(help="The agents whose calls are scored, and their teams.", no_args_is_help=True)
+
+
+def _settings(config: Optional[Path], db: Optional[Path]):
+    from qc.cli import _settings as load
+
+    return load(config, db)
+
+
+def _password(given: Optional[str]) -> str:
+    # From --password-env (scripts, CI) or typed twice at a prompt; never as a plain argument in shell history.
+    if given:
+        value = os.environ.get(given)
+        if not value:
+            err.print(f"[red]error:[/red] environment variable {given} is empty or unset")
+            raise typer.Exit(2)
+        return value
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        err.print("[red]error:[/red] the passwords differ")
+        raise typer.Exit(2)
+    return first
+
+
+def _run(settings, action):
+    from qc.store import Store
+
+    try:
+        with Store(settings.db_path) as store:
+            return action(store.con)
+    except AccountError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    name: Optional[str] = typer.Option(None, "--name", help="Display name."),
+    agent_id: Optional[str] = typer.Option(None, "--agent-id", help="Role agent: the agent id the recorder writes."),
+    team: Optional[str] = typer.Option(None, "--team", help="Role team_lead: the team they lead."),
+    password_env: Optional[str] = typer.Option(None, "--password-env", help="Read the password from this environment variable."),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Add a user who may sign in to the web app."""
+    settings = _settings(config, db)
+    password = _password(password_env)
+    user = _run(settings, lambda con: add_user(con, username, password, role, display_name=name, agent_id=agent_id, team=team))
+    console.print(f"added {user.username} ({user.role})")
+
+
+@users_app.command("list")
+def users_list(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """List users, their roles and whether they may sign in."""
+    users = _run(_settings(config, db), list_users)
+    table = Table("user", "role", "name", "agent", "team", "active")
+    for u in users:
+        table.add_row(u.username, u.role, u.display_name or "", u.agent_id or "", u.team or "", "yes" if u.active else "no")
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str, config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Stop a user signing in; their open sessions end at once."""
+    _run(_settings(config, db), lambda con: set_active(con, username, False))
+    console.print(f"disabled {username}")
+
+
+@users_app.command("enable")
+def users_enable(username: str, config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    _run(_settings(config, db), lambda con: set_active(con, username, True))
+    console.print(f"enabled {username}")
+
+
+@users_app.command("password")
+def users_password(username: str, password_env: Optional[str] = typer.Option(None, "--password-env"),
+                   config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Set a new password (ends the user's open sessions)."""
+    settings = _settings(config, db)
+    password = _password(password_env)
+    _run(settings, lambda con: set_password(con, username, password))
+    console.print(f"password changed for {username}")
+
+
+@tokens_app.command("create")
+def tokens_create(username: str, name: str = typer.Option(..., "--name", help="What the token is for."),
+                  config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Create an API token acting as USERNAME. The token is printed once; only its hash is kept."""
+    secret = _run(_settings(config, db), lambda con: create_token(con, username, name))
+    console.print(secret, highlight=False)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str, config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Revoke a token by its id (the part after 'qc_')."""
+    _run(_settings(config, db), lambda con: revoke_token(con, token_id))
+    console.print(f"revoked {token_id}")
+
+
+@agents_app.command("add")
+def agents_add(agent_id: str, name: Optional[str] = typer.Option(None, "--name"), team: Optional[str] = typer.Option(None, "--team"),
+               line: Optional[str] = typer.Option(None, "--line"), config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Register an agent (or change their team)."""
+    _run(_settings(config, db), lambda con: add_agent(con, agent_id, name=name, team=team, line=line))
+    console.print(f"agent {agent_id}: team {team or '-'}")
+
+
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on. Default: 127.0.0.1 (this machine only)."),
+    port: Optional[int] = typer.Option(None, "--port"),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Run the web app (inspectors' queue, call pages, reviews, appeals, dashboard)."""
+    import uvicorn
+
+    from qc.web.app import create_app
+
+    settings = _settings(config, db)
+    web = settings.web.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    if web.host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/yellow] listening on {web.host}: put it behind TLS (web.https: true) and a firewall")
+    app = create_app(settings.model_copy(update={"web": web}))
+    console.print(f"hotline-qc web app on http://{web.host}:{web.port}/  (database {settings.db_path})")
+    uvicorn.run(app, host=web.host, port=web.port, log_level="info", proxy_headers=False)

@@ -1,0 +1,35 @@
+"""What each role may see: as an SQL condition on ``calls c`` and as a check on one call."""
+
+from __future__ import annotations
+
+from qc.accounts import User
+
+# Pages each role may open (beside sign-in and their own calls).
+ROLE_PAGES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"queue", "dashboard", "appeals", "calibration", "reports", "audit"}),
+    "inspector": frozenset({"queue", "dashboard", "appeals", "calibration", "reports"}),
+    "team_lead": frozenset({"queue", "dashboard", "appeals", "reports"}),
+    "agent": frozenset({"queue", "appeals"}),
+}
+REVIEWERS = frozenset({"inspector", "admin"})
+
+
+def call_scope(user: User) -> tuple[str, list]:
+    """SQL (over ``calls c``) limiting calls to those ``user`` may see, and its parameters."""
+    if user.role in ("admin", "inspector"):
+        return "TRUE", []
+    if user.role == "team_lead":
+        return "c.agent_id IN (SELECT agent_id FROM agents WHERE team = ?)", [user.team]
+    return "c.agent_id = ?", [user.agent_id]
+
+
+def may_open_page(user: User, page: str) -> bool:
+    return page in ROLE_PAGES.get(user.role, frozenset())
+
+
+def may_see_call(user: User, agent_id: str | None, agent_team: str | None) -> bool:
+    if user.role in ("admin", "inspector"):
+        return True
+    if user.role == "team_lead":
+        return agent_team is not None and agent_team == user.team
+    return agent_id is not None and agent_id == user.agent_id

@@ -1,0 +1,86 @@
+"""The FastAPI application: ``create_app(settings)`` wires pages, errors and security headers."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from qc.config import Settings
+from qc.store import DatabaseBusy
+from qc.web import pages_admin, pages_auth, pages_calls
+from qc.web.context import TEMPLATES, NeedsSignIn, PageError, WebContext
+from qc.web.security import SessionSigner, secret_key
+
+_STATUS_WORDS = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found",
+                 410: "Gone", 429: "Too many attempts", 503: "Busy"}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["clock"] = _clock
+    ctx = WebContext(settings, SessionSigner(secret_key(settings), settings.web.session_hours * 3600), templates)
+    app.state.ctx = ctx
+    app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
+    for module in (pages_auth, pages_calls, pages_admin):
+        app.include_router(module.router)
+
+    @app.exception_handler(NeedsSignIn)
+    async def _sign_in(request: Request, exc: NeedsSignIn):
+        if _wants_json(request):
+            return JSONResponse({"error": "session expired" if exc.expired else "sign in needed"}, status_code=401)
+        target = f"/login?next={quote(request.url.path)}" + ("&expired=1" if exc.expired else "")
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError):
+        return error_response(request, exc.status, exc.message)
+
+    @app.exception_handler(DatabaseBusy)
+    async def _busy(request: Request, exc: DatabaseBusy):
+        return error_response(request, 503, "The database is busy with a batch write; try again in a moment.")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        if request.url.path != "/login" and "text/html" in response.headers.get("content-type", ""):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def error_response(request: Request, status: int, message: str):
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    templates: Jinja2Templates = request.app.state.ctx.templates
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "title": _STATUS_WORDS.get(status, "Error"), "message": message, "user": None},
+        status_code=status,
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0.0, float(seconds))
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def index_redirect() -> HTMLResponse:
+    return RedirectResponse("/queue", status_code=303)

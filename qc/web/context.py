@@ -1,0 +1,97 @@
+"""What every request handler needs: settings, the session signer, templates, the database, the user."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from qc.accounts import User, get_user, user_for_token
+from qc.config import Settings
+from qc.rubric import RubricError, load_rubric
+from qc.store import Store
+from qc.web.security import SESSION_COOKIE, Session, SessionExpired, SessionSigner
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class NeedsSignIn(Exception):
+    def __init__(self, expired: bool = False):
+        self.expired = expired
+
+
+class PageError(Exception):
+    """An error answered with a page (or JSON for the API) that says what happened."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    signer: SessionSigner
+    templates: Jinja2Templates
+
+    @contextmanager
+    def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store, open for this request only: the nightly run can write between requests."""
+        with Store(self.settings.db_path, wait_s=30.0) as store:
+            yield store.con
+
+    def lockout(self) -> timedelta:
+        return timedelta(minutes=self.settings.web.lockout_minutes)
+
+    def rubric_sections(self, line: str | None, rubric_id: str | None) -> tuple[dict[str, str | None], Callable[[str | None], float]]:
+        """Which section each item of a call's rubric is in, and the sections' weights."""
+        rubric = _rubric(self.settings.rubrics_dir, self.settings.lines.get(line or self.settings.default_line))
+        if rubric is None or rubric.id != rubric_id:
+            return {}, lambda _section: 1.0
+        weights = {s.id: s.weight for s in rubric.sections}
+        return {i.id: i.section for i in rubric.items}, lambda s: weights.get(s, 1.0) if s else 1.0
+
+
+def _rubric(rubrics_dir: Path, line_config) -> object | None:
+    if line_config is None:
+        return None
+    return _load_cached(rubrics_dir / line_config.rubric)
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path: Path):
+    try:
+        return load_rubric(path)
+    except (RubricError, OSError):
+        return None
+
+
+def session_of(request: Request, ctx: WebContext) -> Session | None:
+    try:
+        return ctx.signer.read(request.cookies.get(SESSION_COOKIE))
+    except SessionExpired as exc:
+        raise NeedsSignIn(expired=True) from exc
+
+
+def signed_in_user(request: Request, ctx: WebContext, con: duckdb.DuckDBPyConnection) -> tuple[User, Session | None]:
+    """The user behind the request's session cookie or API token; NeedsSignIn otherwise."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        user = user_for_token(con, auth[7:].strip())
+        if user is None:
+            raise PageError(401, "invalid or revoked API token")
+        return user, None
+    session = session_of(request, ctx)
+    if session is None:
+        raise NeedsSignIn()
+    user = get_user(con, session.username)
+    if user is None or not user.active or user.session_epoch != session.epoch:
+        raise NeedsSignIn(expired=True)
+    return user, session

@@ -1,0 +1,115 @@
+"""Dashboard, appeals, calibration and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from qc.audit import recent
+from qc.review import ReviewError, calibration_draw, decide_appeal
+from qc.web import data
+from qc.web.access import may_open_page
+from qc.web.context import PageError, WebContext, signed_in_user
+from qc.web.pages_calls import render, require_csrf
+
+router = APIRouter()
+
+
+def _ctx(request: Request) -> WebContext:
+    return request.app.state.ctx
+
+
+def _user_for(request: Request, con, page: str):
+    user, session = signed_in_user(request, _ctx(request), con)
+    if not may_open_page(user, page):
+        raise PageError(403, f"Your role ({user.role}) may not open the {page} page.")
+    return user, session
+
+
+def iso_week(day: date | None = None) -> str:
+    year, week, _ = (day or datetime.now(timezone.utc).date()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request):
+    with _ctx(request).db() as con:
+        user, session = _user_for(request, con, "dashboard")
+        board = data.dashboard(con, user)
+    return render(request, "dashboard.html", user, session, board=board)
+
+
+@router.get("/appeals")
+def appeals_page(request: Request):
+    with _ctx(request).db() as con:
+        user, session = _user_for(request, con, "appeals")
+        rows = data.appeals(con, user)
+    return render(request, "appeals.html", user, session, appeals=rows)
+
+
+@router.post("/appeals/{appeal_id}/decide")
+def decide(request: Request, appeal_id: str, decision: str = Form(...), comment: str = Form(""), csrf_token: str = Form("")):
+    with _ctx(request).db() as con:
+        user, session = _user_for(request, con, "appeals")
+        require_csrf(request, session, csrf_token)
+        if user.role not in ("team_lead", "admin"):
+            raise PageError(403, "Team leads decide appeals.")
+        row = con.execute("SELECT p.call_id, a.team FROM appeals p JOIN calls c USING (call_id) LEFT JOIN agents a ON a.agent_id = c.agent_id "
+                          "WHERE p.appeal_id = ?", [appeal_id]).fetchone()
+        if row is None:
+            raise PageError(404, f"No appeal {appeal_id}.")
+        if user.role == "team_lead" and row[1] != user.team:
+            raise PageError(403, "This appeal is from an agent of another team.")
+        if decision not in ("accept", "reject"):
+            raise PageError(400, "decision is accept or reject")
+        try:
+            decide_appeal(con, appeal_id, accept=decision == "accept", comment=comment.strip()[:2000], lead=user.username)
+        except ReviewError as exc:
+            raise PageError(400, str(exc)) from exc
+    return RedirectResponse("/appeals", status_code=303)
+
+
+@router.get("/calibration")
+def calibration_page(request: Request, week: str | None = None):
+    week = week or iso_week()
+    with _ctx(request).db() as con:
+        user, session = _user_for(request, con, "calibration")
+        mine = data.calibration_assignments(con, user.username, week)
+        agreement = data.calibration_agreement(con, week)
+        drawn = con.execute("SELECT count(DISTINCT call_id) FROM calibration WHERE week = ?", [week]).fetchone()[0]
+    return render(request, "calibration.html", user, session, week=week, mine=mine, agreement=agreement, drawn=drawn)
+
+
+@router.post("/calibration/draw")
+def draw(request: Request, week: str = Form(...), csrf_token: str = Form("")):
+    ctx = _ctx(request)
+    with ctx.db() as con:
+        user, session = _user_for(request, con, "calibration")
+        require_csrf(request, session, csrf_token)
+        try:
+            year, number = week.split("-W")
+            monday = date.fromisocalendar(int(year), int(number), 1)
+        except ValueError as exc:
+            raise PageError(400, f"'{week}' is not an ISO week like 2026-W48") from exc
+        calls = [r[0] for r in con.execute(
+            "SELECT call_id FROM calls WHERE status = 'scored' AND coalesce(started_at, scored_at) >= ? "
+            "AND coalesce(started_at, scored_at) < ? + INTERVAL 7 DAY", [monday, monday]).fetchall()]
+        inspectors = [r[0] for r in con.execute("SELECT username FROM users WHERE role = 'inspector' AND active").fetchall()]
+        pairs = calibration_draw(calls, inspectors, week, ctx.settings.web.calibration_per_inspector)
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        for call_id, inspector in pairs:
+            con.execute("INSERT INTO calibration VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [week, call_id, inspector, now])
+        from qc.audit import record
+
+        record(con, user.username, "calibration.draw", week, after={"pairs": len(pairs), "calls": len({c for c, _ in pairs})})
+    return RedirectResponse(f"/calibration?week={week}", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(request: Request, target: str | None = None):
+    with _ctx(request).db() as con:
+        user, session = _user_for(request, con, "audit")
+        rows = recent(con, 300, target or None)
+    return render(request, "audit.html", user, session, rows=rows, target=target)
