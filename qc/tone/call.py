@@ -1,0 +1,107 @@
+"""Tone of a whole call: each utterance's audio and words through prosody, lexicon and scoring.
+
+The live path calls the same pieces one finished utterance at a time (``utterance_tone``), keeping
+the caller's running in-call baseline and the alert cool-down state itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+
+from qc.records import Utterance, Word
+from qc.tone.baseline import BaselinePolicy, update_baseline
+from qc.tone.lexicon import Lexicon, find_cues, load_lexicon
+from qc.tone.model import EmotionModel
+from qc.tone.prosody import DEFAULT_OPTIONS as DEFAULT_PROSODY
+from qc.tone.prosody import ProsodyOptions, utterance_prosody
+from qc.tone.records import AgentBaseline, CallTone, ToneAlert, UtteranceTone
+from qc.tone.score import DEFAULT_OPTIONS, ToneOptions, alerts, score_call, score_utterance
+
+# A caller is compared with their own earlier utterances in the call once there are this many.
+CALLER_MIN_UTTERANCES = 3
+# Audio kept either side of an utterance so the pitch tracker sees its edges.
+CONTEXT_S = 0.1
+MODEL_MIN_SECONDS = 1.0
+
+
+def utterance_tone(
+    utterance: Utterance,
+    signal: np.ndarray,
+    sample_rate: int,
+    baseline: AgentBaseline | None,
+    *,
+    team: AgentBaseline | None = None,
+    index: int = 0,
+    lexicon: Lexicon | None = None,
+    model: EmotionModel | None = None,
+    options: ToneOptions = DEFAULT_OPTIONS,
+    prosody: ProsodyOptions = DEFAULT_PROSODY,
+) -> UtteranceTone:
+    """Tone of one utterance. ``signal`` is its speaker's channel (or the mono mix) for the whole call,
+    timed like the utterance's words."""
+    first = max(0, int((utterance.start - CONTEXT_S) * sample_rate))
+    last = min(len(signal), int((utterance.end + CONTEXT_S) * sample_rate))
+    clip = signal[first:last]
+    offset = first / sample_rate
+    words = utterance.words or (Word(utterance.text, utterance.start, utterance.end, 1.0),)
+    shifted = tuple(Word(w.text, w.start - offset, w.end - offset, w.probability) for w in words)
+    features = utterance_prosody(clip, sample_rate, shifted, prosody)
+    long_enough = len(clip) >= MODEL_MIN_SECONDS * sample_rate
+    scores = model.predict(clip, sample_rate) if model is not None and long_enough else None
+    return score_utterance(
+        features,
+        find_cues(utterance.text, lexicon or load_lexicon()),
+        baseline,
+        utterance.role,
+        team=team,
+        index=index,
+        start=utterance.start,
+        end=utterance.end,
+        model_scores=scores,
+        options=options,
+    )
+
+
+def analyse_call_tone(
+    signals: Sequence[np.ndarray],
+    sample_rate: int,
+    utterances: Sequence[Utterance],
+    agent_baseline: AgentBaseline | None,
+    team_baseline: AgentBaseline | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+    model: EmotionModel | None = None,
+    options: ToneOptions = DEFAULT_OPTIONS,
+    prosody: ProsodyOptions = DEFAULT_PROSODY,
+) -> tuple[tuple[UtteranceTone, ...], CallTone, list[ToneAlert]]:
+    """Tone of every utterance, of the call, and the call's alerts (after the cool-down).
+
+    ``signals`` are the call's channels (``DecodedAudio.channels``): an utterance with a channel takes
+    that one, one without (mono, diarized) takes the first. Agents are scored against
+    ``agent_baseline`` as it was before this call; fold the call in afterwards with
+    ``update_baseline(agent_baseline, [t.features for t in tones if t.role == "agent"])``.
+    """
+    lexicon = lexicon or load_lexicon()
+    caller_policy = BaselinePolicy(CALLER_MIN_UTTERANCES, options.baseline_policy.z_clip)
+    caller_options = replace(options, baseline_policy=caller_policy)
+    # Callers have no history: each non-agent speaker is compared with their own earlier utterances.
+    in_call: dict[str, AgentBaseline] = {}
+    tones: list[UtteranceTone] = []
+    for index, utterance in enumerate(utterances):
+        channel = utterance.channel if utterance.channel is not None and utterance.channel < len(signals) else 0
+        signal = signals[channel]
+        if utterance.role == "agent":
+            tone = utterance_tone(utterance, signal, sample_rate, agent_baseline, team=team_baseline, index=index,
+                                  lexicon=lexicon, model=model, options=options, prosody=prosody)
+        else:
+            own = in_call.get(utterance.speaker, AgentBaseline(utterance.speaker))
+            tone = utterance_tone(utterance, signal, sample_rate, own, index=index, lexicon=lexicon,
+                                  model=model, options=caller_options, prosody=prosody)
+            if tone.baseline_source != "none":
+                tone = replace(tone, baseline_source="in_call")
+            in_call[utterance.speaker] = update_baseline(own, [tone.features])
+        tones.append(tone)
+    return tuple(tones), score_call(tones, options), alerts(tones, options)
