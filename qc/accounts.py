@@ -19,7 +19,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from qc.audit import record as audit
 
-Role = Literal["inspector", "team_lead", "agent", "admin"]
+# "recorder": a machine login for the call recorder's media fork, which may only stream live audio.
+Role = Literal["inspector", "team_lead", "agent", "admin", "recorder"]
 ROLES: tuple[str, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 

@@ -22,6 +22,7 @@ DbOpt = typer.Option(None, "--db", help="DuckDB file. Default: ./qc.duckdb (or d
 users_app = typer.Typer(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for machine clients (they act with a user's role).", no_args_is_help=True)
 agents_app = typer.Typer(help="The agents whose calls are scored, and their teams.", no_args_is_help=True)
+live_app = typer.Typer(help="The live path: stream call audio in, alerts out while the call is on.", no_args_is_help=True)
 
 
 def _settings(config: Optional[Path], db: Optional[Path]):
@@ -148,3 +149,37 @@ def serve(
     app = create_app(settings.model_copy(update={"web": web}))
     console.print(f"hotline-qc web app on http://{web.host}:{web.port}/  (database {settings.db_path})")
     uvicorn.run(app, host=web.host, port=web.port, log_level="info", proxy_headers=False)
+
+
+@live_app.command("simulate")
+def live_simulate(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A recording (stereo: one channel per party)."),
+    agent: str = typer.Option(..., "--agent", help="The agent id the call belongs to."),
+    url: str = typer.Option("ws://127.0.0.1:8080/live/calls", "--url"),
+    token_env: str = typer.Option("QC_LIVE_TOKEN", "--token-env", help="Environment variable holding a recorder API token."),
+    line: Optional[str] = typer.Option(None, "--line"),
+    agent_channel: Optional[int] = typer.Option(None, "--agent-channel"),
+    speed: float = typer.Option(1.0, "--speed", help="1 = real time, 4 = four times faster, 0 = as fast as possible."),
+    call_id: Optional[str] = typer.Option(None, "--call-id"),
+) -> None:
+    """Stream a recording to a running `qc serve` in real time (or faster), printing the alerts."""
+    import asyncio
+
+    from qc.live.simulate import simulate
+
+    token = os.environ.get(token_env)
+    if not token:
+        err.print(f"[red]error:[/red] set {token_env} to an API token of a recorder user (qc tokens create USER --name recorder)")
+        raise typer.Exit(2)
+
+    def show(message: dict) -> None:
+        console.print(message, highlight=False)
+
+    try:
+        result = asyncio.run(simulate(url, file, agent_id=agent, token=token, line=line, agent_channel=agent_channel, speed=speed,
+                                      call_id=call_id, on_message=show))
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot reach {url}: {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"streamed {result.seconds_sent:.1f} s in {result.frames} frames as call {result.call_id}; "
+                  f"closed {result.close_code} {result.close_reason or ''}")

@@ -123,6 +123,27 @@ class WebConfig(BaseModel):
     page_size: int = Field(50, ge=10, le=500)
 
 
+class LiveConfig(BaseModel):
+    """The live path (`qc serve`'s /live WebSocket): streamed call audio to alerts within seconds."""
+
+    # An utterance ends after this much silence: shorter = faster alerts, more split sentences.
+    end_silence_s: float = Field(0.5, gt=0.1, le=3.0)
+    max_utterance_s: float = Field(12.0, gt=1.0, le=60.0)
+    # Live decoding trades a little accuracy for latency; the nightly batch re-scores the recording.
+    beam_size: int = Field(1, ge=1, le=10)
+    # The same alert kind is not repeated to an agent within this many seconds (distress always is).
+    cooldown_s: float = Field(60.0, ge=0)
+    # Rubric items judged while the call is on (besides urgency): fast, word-based ones only.
+    realtime_items: list[str] = ["no_forbidden_words"]
+    # No audio for this long: the call is marked stalled; twice as long: ended.
+    stall_after_s: float = Field(15.0, gt=0)
+    max_calls: int = Field(64, ge=1)
+    # Frames that arrive out of order are put back in place within this many frames; later ones are dropped.
+    reorder_frames: int = Field(8, ge=0, le=100)
+    # Protocol errors tolerated in one call before it is closed.
+    max_bad_frames: int = Field(50, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
 
@@ -147,6 +168,7 @@ class Settings(BaseSettings):
     privacy: PrivacyConfig = PrivacyConfig()
     retention: RetentionConfig = RetentionConfig()
     web: WebConfig = WebConfig()
+    live: LiveConfig = LiveConfig()
 
     @field_validator("lines")
     @classmethod

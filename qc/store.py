@@ -24,7 +24,7 @@ from qc.rubric.context import stored_readings
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -264,6 +264,67 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX reviews_call ON reviews(call_id)",
         "CREATE INDEX appeals_call ON appeals(call_id)",
         "CREATE INDEX calls_agent ON calls(agent_id)",
+    ],
+    8: [
+        # Tone: per utterance and per call, and each agent's running baseline (Welford statistics).
+        """CREATE TABLE utterance_tone (
+            call_id VARCHAR NOT NULL,
+            idx INTEGER NOT NULL,
+            role VARCHAR,
+            start_s DOUBLE,
+            end_s DOUBLE,
+            arousal DOUBLE,                   -- 0..1, 0.5 = one SD above the speaker's usual
+            negativity DOUBLE,                -- 0..1, from words (and a plugged-in model)
+            baseline_source VARCHAR,          -- agent | team | in_call | none
+            zscores JSON,
+            features JSON,
+            cues VARCHAR[],
+            reasons VARCHAR[]
+        )""",
+        "ALTER TABLE calls ADD COLUMN agent_arousal DOUBLE",
+        "ALTER TABLE calls ADD COLUMN agent_negativity DOUBLE",
+        "ALTER TABLE calls ADD COLUMN caller_distress DOUBLE",
+        "ALTER TABLE calls ADD COLUMN caller_anger DOUBLE",
+        """CREATE TABLE agent_baselines (
+            agent_id VARCHAR PRIMARY KEY,     -- 'team:<team>' rows hold the cold-start defaults
+            utterances INTEGER,
+            baseline JSON NOT NULL,
+            calls INTEGER,
+            updated_at TIMESTAMP
+        )""",
+        "CREATE INDEX utterance_tone_call ON utterance_tone(call_id)",
+        # The live path: calls streamed from a recorder's media fork, and every alert raised during them.
+        """CREATE TABLE live_calls (
+            live_call_id VARCHAR PRIMARY KEY, -- the recorder's id of the call
+            agent_id VARCHAR,
+            line VARCHAR,
+            sample_rate INTEGER,
+            channels INTEGER,
+            started_at TIMESTAMP,
+            ended_at TIMESTAMP,
+            state VARCHAR,                    -- live | ended | disconnected | stalled | rejected
+            audio_s DOUBLE,
+            utterances INTEGER,
+            frames INTEGER,
+            bad_frames INTEGER,
+            late_frames INTEGER,
+            detail VARCHAR
+        )""",
+        """CREATE TABLE live_alerts (
+            alert_id BIGINT PRIMARY KEY,
+            live_call_id VARCHAR NOT NULL,
+            agent_id VARCHAR,
+            kind VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            call_time_s DOUBLE,               -- where in the call the triggering utterance ended
+            message_zh VARCHAR,
+            message_en VARCHAR,
+            evidence VARCHAR[],
+            raised_at TIMESTAMP NOT NULL,
+            acknowledged_by VARCHAR,
+            acknowledged_at TIMESTAMP
+        )""",
+        "CREATE INDEX live_alerts_call ON live_alerts(live_call_id)",
     ],
 }
 

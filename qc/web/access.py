@@ -6,11 +6,14 @@ from qc.accounts import User
 
 # Pages each role may open (beside sign-in and their own calls).
 ROLE_PAGES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"queue", "dashboard", "appeals", "calibration", "reports", "audit"}),
-    "inspector": frozenset({"queue", "dashboard", "appeals", "calibration", "reports"}),
-    "team_lead": frozenset({"queue", "dashboard", "appeals", "reports"}),
-    "agent": frozenset({"queue", "appeals"}),
+    "admin": frozenset({"queue", "dashboard", "appeals", "calibration", "reports", "wall", "audit"}),
+    "inspector": frozenset({"queue", "dashboard", "appeals", "calibration", "reports", "wall"}),
+    "team_lead": frozenset({"queue", "dashboard", "appeals", "reports", "wall"}),
+    "agent": frozenset({"desk", "queue", "appeals"}),
+    "recorder": frozenset(),  # a machine: streams live audio, opens no page
 }
+# Who may stream live call audio in.
+LIVE_SOURCES = frozenset({"recorder", "admin"})
 REVIEWERS = frozenset({"inspector", "admin"})
 
 
@@ -20,7 +23,9 @@ def call_scope(user: User) -> tuple[str, list]:
         return "TRUE", []
     if user.role == "team_lead":
         return "c.agent_id IN (SELECT agent_id FROM agents WHERE team = ?)", [user.team]
-    return "c.agent_id = ?", [user.agent_id]
+    if user.role == "agent":
+        return "c.agent_id = ?", [user.agent_id]
+    return "FALSE", []
 
 
 def may_open_page(user: User, page: str) -> bool:
@@ -32,4 +37,4 @@ def may_see_call(user: User, agent_id: str | None, agent_team: str | None) -> bo
         return True
     if user.role == "team_lead":
         return agent_team is not None and agent_team == user.team
-    return agent_id is not None and agent_id == user.agent_id
+    return user.role == "agent" and agent_id is not None and agent_id == user.agent_id

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from qc.config import Settings
 from qc.store import DatabaseBusy
-from qc.web import pages_admin, pages_auth, pages_calls
+from qc.web import pages_admin, pages_auth, pages_calls, pages_live
 from qc.web.context import TEMPLATES, NeedsSignIn, PageError, WebContext
 from qc.web.security import SessionSigner, secret_key
 
@@ -26,7 +26,7 @@ def create_app(settings: Settings) -> FastAPI:
     ctx = WebContext(settings, SessionSigner(secret_key(settings), settings.web.session_hours * 3600), templates)
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
-    for module in (pages_auth, pages_calls, pages_admin):
+    for module in (pages_auth, pages_calls, pages_admin, pages_live):
         app.include_router(module.router)
 
     @app.exception_handler(NeedsSignIn)

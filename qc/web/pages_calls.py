@@ -34,7 +34,7 @@ def render(request: Request, template: str, user: User, session: Session | None,
 
 
 def _pages(user: User) -> set[str]:
-    return {p for p in ("queue", "dashboard", "appeals", "calibration", "reports", "audit") if may_open_page(user, p)}
+    return {p for p in ("desk", "queue", "wall", "dashboard", "appeals", "calibration", "reports", "audit") if may_open_page(user, p)}
 
 
 def require_csrf(request: Request, session: Session | None, token: str | None) -> None:

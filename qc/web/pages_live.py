@@ -1,0 +1,206 @@
+"""Live calls: the recorder's WebSocket in, the agent's desktop and the supervisors' wall out (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from qc.accounts import user_for_token
+from qc.live.hub import Event
+from qc.live.protocol import ProtocolError, parse_frame, parse_start
+from qc.live.service import LiveService
+from qc.web.access import LIVE_SOURCES, may_open_page
+from qc.web.context import PageError, WebContext, signed_in_user
+from qc.web.pages_calls import render, require_csrf
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+# WebSocket close codes (RFC 6455 / IANA): policy violation, unsupported data, try again later.
+POLICY, UNSUPPORTED, OVERLOADED = 1008, 1003, 1013
+
+
+def _ctx(request) -> WebContext:
+    return request.app.state.ctx
+
+
+def live_service(app) -> LiveService:
+    if getattr(app.state, "live", None) is None:
+        app.state.live = LiveService(app.state.ctx.settings)
+    return app.state.live
+
+
+@router.websocket("/live/calls")
+async def live_call(ws: WebSocket):
+    ctx: WebContext = ws.app.state.ctx
+    auth = ws.headers.get("authorization", "")
+    with ctx.db() as con:
+        user = user_for_token(con, auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+    await ws.accept()
+    if user is None or user.role not in LIVE_SOURCES:
+        await ws.close(POLICY, "a recorder or admin API token is needed (Authorization: Bearer ...)")
+        return
+    service = live_service(ws.app)
+    try:
+        start = parse_start(await ws.receive_text())
+        state = await service.open_call(start)
+    except ProtocolError as exc:
+        await ws.close(UNSUPPORTED, str(exc)[:120])
+        return
+    except ValueError as exc:
+        await ws.close(OVERLOADED, str(exc)[:120])
+        return
+    except (WebSocketDisconnect, KeyError):
+        return
+    await ws.send_json({"event": "started", "call_id": start.call_id})
+    forward = asyncio.get_running_loop().create_task(_forward_alerts(ws, service, start.call_id))
+    how, detail = "ended", None
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                how = "disconnected"
+                break
+            if message.get("bytes") is not None:
+                try:
+                    sequence, samples = parse_frame(message["bytes"], start.channels)
+                except ProtocolError as exc:
+                    state.call.stats.bad_frames += 1
+                    if state.call.stats.bad_frames > ctx.settings.live.max_bad_frames:
+                        how, detail = "rejected", f"too many bad frames; last: {exc}"
+                        break
+                    await ws.send_json({"event": "error", "error": str(exc)})
+                    continue
+                await service.frame(state, sequence, samples)
+            elif message.get("text") is not None:
+                if _is_end(message["text"]):
+                    break
+                await ws.send_json({"event": "error", "error": "text messages after the start are only {\"event\": \"end\"}"})
+    except WebSocketDisconnect:
+        how = "disconnected"
+    await service.close_call(state, how, detail)
+    forward.cancel()
+    if how == "rejected":
+        await ws.close(UNSUPPORTED, (detail or "")[:120])
+    if how == "ended":
+        await ws.send_json({"event": "ended", "call_id": start.call_id, "utterances": state.call.stats.utterances,
+                            "alerts": state.alerts})
+        await ws.close()
+
+
+async def _forward_alerts(ws: WebSocket, service: LiveService, call_id: str) -> None:
+    """The recorder (or `qc live simulate`) hears its call's alerts too."""
+    try:
+        async for event in service.hub.stream(lambda e: e.type == "alert" and e.data.get("live_call_id") == call_id, None):
+            if event is not None:
+                await ws.send_json({"event": "alert", **{k: event.data[k] for k in ("alert_id", "kind", "severity", "call_time_s",
+                                                                                 "message_zh", "message_en")}})
+    except (WebSocketDisconnect, RuntimeError):
+        return
+
+
+def _is_end(text: str) -> bool:
+    try:
+        return json.loads(text).get("event") == "end"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _sse(event: Event | None) -> str:
+    if event is None:
+        return ": keep-alive\n\n"
+    return f"id: {event.id}\nevent: {event.type}\ndata: {json.dumps(event.data, ensure_ascii=False, default=str)}\n\n"
+
+
+def _last_id(request: Request) -> int | None:
+    value = request.headers.get("last-event-id") or request.query_params.get("last_id")
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _events(request: Request, audience) -> StreamingResponse:
+    service = live_service(request.app)
+    after = _last_id(request)
+
+    async def body():
+        yield "retry: 2000\n\n"
+        async for event in service.hub.stream(audience, after, older=service.stored_alerts):
+            if await request.is_disconnected():
+                break
+            yield _sse(event)
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/desk")
+def desk_page(request: Request):
+    with _ctx(request).db() as con:
+        user, session = signed_in_user(request, _ctx(request), con)
+    if not may_open_page(user, "desk"):
+        raise PageError(403, "The desk page is for agents: it shows the signed-in agent's live alerts.")
+    return render(request, "desk.html", user, session)
+
+
+@router.get("/desk/events")
+def desk_events(request: Request):
+    with _ctx(request).db() as con:
+        user, _ = signed_in_user(request, _ctx(request), con)
+    if not may_open_page(user, "desk"):
+        raise PageError(403, "agents only")
+    agent_id = user.agent_id
+    return _events(request, lambda e: e.agent_id == agent_id and e.type in ("alert", "ack", "call"))
+
+
+@router.get("/wall")
+def wall_page(request: Request):
+    with _ctx(request).db() as con:
+        user, session = signed_in_user(request, _ctx(request), con)
+        if not may_open_page(user, "wall"):
+            raise PageError(403, "The live wall is for supervisors, team leads and inspectors.")
+        recent = con.execute("SELECT alert_id, live_call_id, agent_id, kind, severity, call_time_s, message_zh, message_en, raised_at, "
+                             "acknowledged_by FROM live_alerts ORDER BY alert_id DESC LIMIT 50").fetchall()
+    service = live_service(request.app)
+    live = [{"live_call_id": s.call.start.call_id, "agent_id": s.call.start.agent_id, "state": s.state,
+             "audio_s": round(s.call.audio_s, 1), "alerts": s.alerts} for s in service.calls.values()]
+    return render(request, "wall.html", user, session, recent=recent, live=live, last_id=service.hub.last_id)
+
+
+@router.get("/wall/events")
+def wall_events(request: Request):
+    with _ctx(request).db() as con:
+        user, _ = signed_in_user(request, _ctx(request), con)
+    if not may_open_page(user, "wall"):
+        raise PageError(403, "supervisors only")
+    team_agents = None
+    if user.role == "team_lead":
+        with _ctx(request).db() as con:
+            team_agents = {r[0] for r in con.execute("SELECT agent_id FROM agents WHERE team = ?", [user.team]).fetchall()}
+    # Urgent cases and callers in danger reach every supervisor; other events their own team's.
+    return _events(request, lambda e: team_agents is None or e.agent_id in team_agents
+                   or e.data.get("severity") == "critical")
+
+
+@router.post("/wall/alerts/{alert_id}/ack")
+async def acknowledge(request: Request, alert_id: int):
+    ctx = _ctx(request)
+    service = live_service(request.app)
+
+    def check():
+        with ctx.db() as con:
+            return signed_in_user(request, ctx, con)
+
+    loop = asyncio.get_running_loop()
+    service.bind(loop)
+    user, session = await loop.run_in_executor(service.writer, check)
+    require_csrf(request, session, request.headers.get("x-csrf-token"))
+    if not may_open_page(user, "wall"):
+        raise PageError(403, "supervisors only")
+    if not await loop.run_in_executor(service.writer, service.store_acknowledgement, alert_id, user.username):
+        raise PageError(404, f"no unacknowledged alert {alert_id}")
+    return JSONResponse({"acknowledged": alert_id, "by": user.username})
