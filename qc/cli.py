@@ -452,7 +452,11 @@ def _register_web_commands() -> None:
     app.add_typer(cli_web.users_app, name="users")
     app.add_typer(cli_web.tokens_app, name="tokens")
     app.add_typer(cli_web.agents_app, name="agents")
+    app.add_typer(cli_web.live_app, name="live")
     app.command("serve")(cli_web.serve)
+    from qc import cli_report
+
+    app.command("report")(cli_report.report)
 
 
 _register_web_commands()
