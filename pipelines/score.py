@@ -23,7 +23,7 @@ from qc import PIPELINE_VERSION
 from qc.audio import file_sha256
 from qc.config import Settings, load_settings
 from qc.errors import TransientError
-from qc.pipeline import failed_result, get_transcriber, score_call, with_history
+from qc.pipeline import failed_result, get_transcriber, score_call, with_history, with_tone
 from qc.records import CallMeta, CallResult
 from qc.sources import call_id_for, read_meta
 from qc.store import Store
@@ -127,10 +127,14 @@ def score_calls(
 
 
 def _with_store_history(store: Store, result: CallResult, settings: Settings) -> CallResult:
-    if result.status != "scored" or not result.meta.caller_hash:
+    """What only the writer knows: earlier calls from the same number, and the agent's tone baseline."""
+    if result.status != "scored":
         return result
-    prior = store.prior_calls(result.meta.caller_hash, result.case.case_type, result.meta.started_at, result.call_id)
-    return with_history(result, prior, settings)
+    if result.meta.caller_hash:
+        prior = store.prior_calls(result.meta.caller_hash, result.case.case_type, result.meta.started_at, result.call_id)
+        result = with_history(result, prior, settings)
+    own, team = store.tone_baselines(result.meta.agent_id, result.meta.line)
+    return with_tone(result, own, team)
 
 
 def _record(settings: Settings, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:

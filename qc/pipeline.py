@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Iterator
 
 from qc import PIPELINE_VERSION
-from qc.audio import DecodedAudio, decode, probe
+from qc.audio import TARGET_RATE, DecodedAudio, decode, probe
 from qc.cases import repeat_count, repeat_from_words
 from qc.config import LineConfig, Settings
 from qc.diarization import diarize
 from qc.errors import BadRecording, ConfigError
 from qc.pii import PiiOptions, detect_pii, redact_utterances
-from qc.records import AudioInfo, CallMeta, CallResult, PersonalData, SpeakersStatus, Utterance
+from qc.records import Alert, AudioInfo, CallMeta, CallResult, Evidence, PersonalData, SpeakersStatus, Utterance
 from qc.rubric import CallContext, evaluate, load_rubric
 from qc.sources import call_id_for
 from qc.speakers import (
@@ -34,6 +34,7 @@ from qc.speakers import (
     undiarized_utterances,
 )
 from qc.speech import Transcriber, load_vocabulary
+from qc.tone import AgentBaseline, hear_call, score_call_tone
 from qc.voiceprint import SpeakerEmbedder
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             raise BadRecording("no speech detected in the recording", stage="speech")
         with timer("privacy"):
             utterances, personal = protect(speakers.utterances, line, settings)
+        with timer("tone"):
+            # Heard from the unredacted words: a placeholder is not how fast the caller spoke.
+            heard = hear_call(audio.channels, TARGET_RATE, speakers.utterances)
         with timer("rubric"):
             # Rules judge the redacted words: evidence quoted to inspectors carries no ID or phone number.
             ctx = CallContext(
@@ -120,6 +124,7 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             speakers_status=speakers.status,
             utterances=utterances,
             personal_data=personal,
+            heard=heard,
             raw_utterances=speakers.utterances if settings.privacy.keep_raw_transcripts and personal else (),
             stage_seconds=timer.seconds,
             **judged.call_fields(),
@@ -161,6 +166,21 @@ def with_history(result: CallResult, prior_calls: int, settings: Settings) -> Ca
     ctx = CallContext(result.utterances, duration, result.meta, roles_known=result.speakers_status != "unresolved",
                       repeat_count=count)
     return replace(result, **evaluate(rubric, ctx).call_fields())
+
+
+def with_tone(result: CallResult, agent_baseline: AgentBaseline | None, team_baseline: AgentBaseline | None) -> CallResult:
+    """Score the call's tone against the agent's baseline as it stood before this call (the writer's step)."""
+    if result.status != "scored" or len(result.heard) != len(result.utterances):
+        return result
+    tones, call_tone, tone_alerts = score_call_tone(result.utterances, result.heard, agent_baseline, team_baseline)
+    raised = tuple(
+        Alert(a.kind, a.severity, a.start, f"{a.message_zh} / {a.message_en}",
+              tuple(Evidence(a.start, a.end, result.utterances[a.utterance].role if a.utterance is not None else "unknown", word,
+                             result.utterances[a.utterance].text if a.utterance is not None else "")
+                    for word in a.evidence[:5]))
+        for a in tone_alerts
+    )
+    return replace(result, tones=tones, call_tone=call_tone, alerts=result.alerts + raised)
 
 
 def failed_result(

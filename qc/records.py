@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from qc.tone.call import HeardUtterance
+    from qc.tone.records import CallTone, UtteranceTone
 
 Role = Literal["agent", "caller", "unknown"]
 CallStatus = Literal["scored", "failed"]
@@ -91,8 +95,8 @@ class Verdict:
 class Alert:
     """Something a supervisor must hear about now: an urgent case, a critical failure."""
 
-    kind: str  # "urgent_case" | "critical_fail"
-    severity: Literal["high", "critical"]
+    kind: str  # "urgent_case" | "critical_fail" | tone: "agent_agitated", "caller_distress", ...
+    severity: Literal["warning", "high", "critical"]
     start: float | None
     message: str
     evidence: tuple[Evidence, ...] = ()
@@ -151,6 +155,11 @@ class CallResult:
     personal_data: tuple[PersonalData, ...] = ()
     # The unredacted utterances, only when the site keeps raw transcripts (privacy settings).
     raw_utterances: tuple[Utterance, ...] = ()
+    # Tone: each utterance's prosody, measured by the worker from the audio; scored against the agent's
+    # baseline by the writer (where the baselines live) into ``tones`` and ``call_tone``.
+    heard: tuple[HeardUtterance, ...] = ()
+    tones: tuple[UtteranceTone, ...] = ()
+    call_tone: CallTone | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property

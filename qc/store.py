@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import contextmanager
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -21,10 +22,11 @@ import pyarrow as pa
 from qc.cases import REPEAT_WINDOW_DAYS
 from qc.records import CallResult
 from qc.rubric.context import stored_readings
+from qc.tone import AgentBaseline, update_baseline
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -326,9 +328,19 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "CREATE INDEX live_alerts_call ON live_alerts(live_call_id)",
     ],
+    9: [
+        # One row per call with its whole (redacted) transcript: a substring search of 100,000 calls
+        # scans one string per call instead of forty utterance rows.
+        "CREATE TABLE call_text (call_id VARCHAR PRIMARY KEY, text VARCHAR)",
+        "INSERT INTO call_text SELECT call_id, string_agg(text, ' ' ORDER BY idx) FROM utterances GROUP BY call_id",
+        # Which calls each agent's (and team's) tone baseline has taken in: scoring a call again does not count it twice.
+        "CREATE TABLE baseline_calls (baseline_id VARCHAR NOT NULL, call_id VARCHAR NOT NULL, PRIMARY KEY (baseline_id, call_id))",
+    ],
 }
 
-CALL_TABLES = ("utterances", "utterances_raw", "pii_spans", "rule_hits", "scores", "alerts", "calls")
+CALL_TABLES = ("utterances", "utterances_raw", "call_text", "utterance_tone", "pii_spans", "rule_hits", "scores", "alerts", "calls")
+# Alerts that the rubric raises (re-scoring replaces these; tone alerts stay).
+RUBRIC_ALERT_KINDS = ("urgent_case", "critical_fail")
 # The columns of calls that a rubric (re-)scoring sets.
 _RUBRIC_COLUMNS = (
     "call_id", "score", "flags", "rubric_id", "rubric_version", "case_type", "case_title", "case_evidence",
@@ -391,6 +403,8 @@ class Store:
             "alerts": alerts_table(results),
             "pii_spans": pii_table(results),
             "utterances_raw": raw_utterances_table(results),
+            "call_text": call_text_table(results),
+            "utterance_tone": utterance_tone_table(results),
         }
         failures = failures_table([r for r in results if r.status == "failed"])
         with self._transaction() as con:
@@ -407,6 +421,8 @@ class Store:
                 con.register("incoming", failures)
                 con.execute("INSERT INTO failures BY NAME SELECT * FROM incoming")
                 con.unregister("incoming")
+            for result in results:
+                self._fold_into_baselines(con, result)
 
     def write_rubric_results(self, results: list[CallResult]) -> None:
         """Store a re-scoring: rows for this rubric version replace only their own earlier rows."""
@@ -432,8 +448,11 @@ class Store:
                 "DELETE FROM scores WHERE call_id IN (SELECT unnest($ids)) AND rubric_id = $rubric "
                 "AND rubric_version = $version AND scored_by = 'machine'", params,
             )
-            con.execute("DELETE FROM alerts WHERE call_id IN (SELECT unnest($ids))", {"ids": ids})
-            for table, rows in (("rule_hits", rule_hits_table(results)), ("scores", scores_table(results)), ("alerts", alerts_table(results))):
+            con.execute("DELETE FROM alerts WHERE call_id IN (SELECT unnest($ids)) AND kind IN (SELECT unnest($kinds))",
+                        {"ids": ids, "kinds": list(RUBRIC_ALERT_KINDS)})
+            rubric_alerts = [replace(r, alerts=tuple(a for a in r.alerts if a.kind in RUBRIC_ALERT_KINDS)) for r in results]
+            for table, rows in (("rule_hits", rule_hits_table(results)), ("scores", scores_table(results)),
+                                ("alerts", alerts_table(rubric_alerts))):
                 if rows.num_rows:
                     con.register("incoming", rows)
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
@@ -442,6 +461,40 @@ class Store:
             assignments = ", ".join(f"{c} = incoming.{c}" for c in _RUBRIC_COLUMNS if c != "call_id")
             con.execute(f"UPDATE calls SET {assignments} FROM incoming WHERE calls.call_id = incoming.call_id")
             con.unregister("incoming")
+
+    def tone_baselines(self, agent_id: str | None, line: str | None) -> tuple[AgentBaseline | None, AgentBaseline | None]:
+        """The agent's own tone baseline and their team's (the cold start), as they stand now."""
+        if not agent_id:
+            return None, None
+        team_id = self._team_baseline_id(self.con, agent_id, line)
+        rows = dict(self.con.execute("SELECT agent_id, baseline FROM agent_baselines WHERE agent_id IN (?, ?)",
+                                     [agent_id, team_id]).fetchall())
+        own, team = rows.get(agent_id), rows.get(team_id)
+        return (AgentBaseline.from_dict(json.loads(own)) if own else None,
+                AgentBaseline.from_dict(json.loads(team)) if team else None)
+
+    @staticmethod
+    def _team_baseline_id(con: duckdb.DuckDBPyConnection, agent_id: str, line: str | None) -> str:
+        row = con.execute("SELECT team FROM agents WHERE agent_id = ?", [agent_id]).fetchone()
+        return f"team:{row[0]}" if row and row[0] else f"line:{line or '-'}"
+
+    def _fold_into_baselines(self, con: duckdb.DuckDBPyConnection, result: CallResult) -> None:
+        """Add the agent's utterances of a scored call to their baseline and their team's, once per call."""
+        agent_id = result.meta.agent_id
+        features = [t.features for t in result.tones if t.role == "agent"]
+        if result.status != "scored" or not agent_id or not features:
+            return
+        for baseline_id in (agent_id, self._team_baseline_id(con, agent_id, result.meta.line)):
+            if con.execute("SELECT 1 FROM baseline_calls WHERE baseline_id = ? AND call_id = ?", [baseline_id, result.call_id]).fetchone():
+                continue
+            row = con.execute("SELECT baseline FROM agent_baselines WHERE agent_id = ?", [baseline_id]).fetchone()
+            before = AgentBaseline.from_dict(json.loads(row[0])) if row else AgentBaseline(baseline_id)
+            after = update_baseline(before, features)
+            con.execute(
+                "INSERT INTO agent_baselines VALUES (?, ?, ?, 1, ?) ON CONFLICT (agent_id) DO UPDATE SET utterances = excluded.utterances, "
+                "baseline = excluded.baseline, calls = agent_baselines.calls + 1, updated_at = excluded.updated_at",
+                [baseline_id, after.utterances, json.dumps(after.to_dict()), _now()])
+            con.execute("INSERT INTO baseline_calls VALUES (?, ?)", [baseline_id, result.call_id])
 
     def prior_calls(self, caller_hash: str, case_type: str | None, started_at: datetime | None, call_id: str,
                     days: int = REPEAT_WINDOW_DAYS) -> int:
@@ -678,6 +731,10 @@ def calls_table(results: list[CallResult]) -> pa.Table:
                 urgency_evidence=_evidence_rows(r.case.urgency_evidence),
                 repeat_count=r.case.repeat_count,
                 repeat_level=r.case.repeat_level,
+                agent_arousal=r.call_tone.agent_arousal.value if r.call_tone else None,
+                agent_negativity=r.call_tone.agent_negativity.value if r.call_tone else None,
+                caller_distress=r.call_tone.caller_distress.value if r.call_tone else None,
+                caller_anger=r.call_tone.caller_anger.value if r.call_tone else None,
                 pipeline_version=r.pipeline_version,
                 stage_seconds=json.dumps(r.stage_seconds),
                 scored_at=r.scored_at.replace(tzinfo=None),
@@ -698,6 +755,8 @@ _CALLS_SCHEMA = pa.schema(
         ("case_type", pa.string()), ("case_title", pa.string()), ("case_evidence", pa.list_(_EVIDENCE_T)),
         ("urgency", pa.string()), ("urgency_title", pa.string()), ("urgency_evidence", pa.list_(_EVIDENCE_T)),
         ("repeat_count", pa.int32()), ("repeat_level", pa.string()),
+        ("agent_arousal", pa.float64()), ("agent_negativity", pa.float64()), ("caller_distress", pa.float64()),
+        ("caller_anger", pa.float64()),
         ("pipeline_version", pa.string()), ("stage_seconds", pa.string()), ("scored_at", pa.timestamp("us")),
     ]
 )
@@ -762,6 +821,27 @@ def raw_utterances_table(results: list[CallResult]) -> pa.Table:
         for i, u in enumerate(r.raw_utterances)
     ]
     schema = pa.schema([("call_id", pa.string()), ("idx", pa.int32()), ("text", pa.string()), ("words", pa.list_(_WORD))])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def call_text_table(results: list[CallResult]) -> pa.Table:
+    rows = [dict(call_id=r.call_id, text=" ".join(u.text for u in r.utterances)) for r in results if r.utterances]
+    return pa.Table.from_pylist(rows, schema=pa.schema([("call_id", pa.string()), ("text", pa.string())]))
+
+
+def utterance_tone_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(call_id=r.call_id, idx=t.index, role=t.role, start_s=t.start, end_s=t.end, arousal=t.arousal, negativity=t.negativity,
+             baseline_source=t.baseline_source, zscores=json.dumps(t.zscores), features=json.dumps(asdict(t.features)),
+             cues=sorted(t.cues.classes), reasons=list(t.reasons))
+        for r in results
+        for t in r.tones
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("idx", pa.int32()), ("role", pa.string()), ("start_s", pa.float64()), ("end_s", pa.float64()),
+         ("arousal", pa.float64()), ("negativity", pa.float64()), ("baseline_source", pa.string()), ("zscores", pa.string()),
+         ("features", pa.string()), ("cues", pa.list_(pa.string())), ("reasons", pa.list_(pa.string()))]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 

@@ -44,12 +44,13 @@ def test_each_kind_goes_after_its_own_period(tmp_path):
         remaining = lambda t: sorted(r[0] for r in c.execute(f"SELECT DISTINCT call_id FROM {t}").fetchall())  # noqa: E731
         assert remaining("utterances_raw") == ["fresh"]
         assert remaining("utterances") == ["fresh", "month"]
+        assert remaining("call_text") == ["fresh", "month"]  # the searchable copy goes with the transcript
         assert remaining("calls") == ["fresh", "month", "year"]
         assert remaining("rule_hits") == ["fresh", "month", "year"]
         log = c.execute("SELECT kind, rows_deleted, dry_run FROM retention_log WHERE NOT dry_run ORDER BY kind").fetchall()
-    # raw: 3 calls x 1 utterance; transcripts: 2 calls x 2 utterances; results: the oldest call's
-    # verdict, score and row (its transcripts were already gone).
-    assert log == [("failures", 0, False), ("raw_transcripts", 3, False), ("results", 3, False), ("transcripts", 4, False)]
+    # raw: 3 calls x 1 utterance; transcripts: 2 calls x (2 utterances + 1 searchable text); results:
+    # the oldest call's verdict, score and row (its transcripts were already gone).
+    assert log == [("failures", 0, False), ("raw_transcripts", 3, False), ("results", 3, False), ("transcripts", 6, False)]
 
 
 def test_retention_command_dry_run(tmp_path):

@@ -11,7 +11,7 @@ from qc.tone.baseline import (
     update_baseline,
     zscores,
 )
-from qc.tone.call import analyse_call_tone, utterance_tone
+from qc.tone.call import HeardUtterance, analyse_call_tone, hear_call, hear_utterance, score_call_tone, utterance_tone
 from qc.tone.lexicon import Lexicon, find_cues, load_lexicon
 from qc.tone.model import EmotionModel, load_emotion_model
 from qc.tone.prosody import ProsodyOptions, count_syllables, utterance_prosody
@@ -34,6 +34,7 @@ __all__ = [
     "CallTone",
     "CueHit",
     "EmotionModel",
+    "HeardUtterance",
     "Lexicon",
     "ProsodyFeatures",
     "ProsodyOptions",
@@ -49,10 +50,13 @@ __all__ = [
     "count_syllables",
     "feature_values",
     "find_cues",
+    "hear_call",
+    "hear_utterance",
     "load_emotion_model",
     "load_lexicon",
     "merge_baselines",
     "score_call",
+    "score_call_tone",
     "score_utterance",
     "team_baseline",
     "update_baseline",

@@ -6,7 +6,7 @@ the caller's running in-call baseline and the alert cool-down state itself.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -27,6 +27,49 @@ CONTEXT_S = 0.1
 MODEL_MIN_SECONDS = 1.0
 
 
+@dataclass(frozen=True)
+class HeardUtterance:
+    """What the audio of one utterance gives tone scoring: its prosody (and a plugged-in model's scores).
+
+    Measured where the audio is (a worker), scored later where the baselines are (the writer).
+    """
+
+    features: ProsodyFeatures
+    model_scores: dict[str, float] | None = None
+
+
+def hear_utterance(
+    utterance: Utterance,
+    signal: np.ndarray,
+    sample_rate: int,
+    *,
+    model: EmotionModel | None = None,
+    prosody: ProsodyOptions = DEFAULT_PROSODY,
+) -> HeardUtterance:
+    """Prosody of one utterance. ``signal`` is its speaker's channel (or the mono mix) for the whole
+    call, timed like the utterance's words."""
+    first = max(0, int((utterance.start - CONTEXT_S) * sample_rate))
+    last = min(len(signal), int((utterance.end + CONTEXT_S) * sample_rate))
+    clip = signal[first:last]
+    offset = first / sample_rate
+    words = utterance.words or (Word(utterance.text, utterance.start, utterance.end, 1.0),)
+    shifted = tuple(Word(w.text, w.start - offset, w.end - offset, w.probability) for w in words)
+    features = utterance_prosody(clip, sample_rate, shifted, prosody)
+    scores = model.predict(clip, sample_rate) if model is not None and len(clip) >= MODEL_MIN_SECONDS * sample_rate else None
+    return HeardUtterance(features, scores)
+
+
+def hear_call(signals: Sequence[np.ndarray], sample_rate: int, utterances: Sequence[Utterance], *,
+              model: EmotionModel | None = None, prosody: ProsodyOptions = DEFAULT_PROSODY) -> tuple[HeardUtterance, ...]:
+    """Every utterance's prosody. ``signals`` are the call's channels: an utterance with a channel
+    takes that one, one without (mono, diarized) takes the first."""
+    return tuple(
+        hear_utterance(u, signals[u.channel if u.channel is not None and u.channel < len(signals) else 0], sample_rate,
+                       model=model, prosody=prosody)
+        for u in utterances
+    )
+
+
 def utterance_tone(
     utterance: Utterance,
     signal: np.ndarray,
@@ -40,29 +83,58 @@ def utterance_tone(
     options: ToneOptions = DEFAULT_OPTIONS,
     prosody: ProsodyOptions = DEFAULT_PROSODY,
 ) -> UtteranceTone:
-    """Tone of one utterance. ``signal`` is its speaker's channel (or the mono mix) for the whole call,
-    timed like the utterance's words."""
-    first = max(0, int((utterance.start - CONTEXT_S) * sample_rate))
-    last = min(len(signal), int((utterance.end + CONTEXT_S) * sample_rate))
-    clip = signal[first:last]
-    offset = first / sample_rate
-    words = utterance.words or (Word(utterance.text, utterance.start, utterance.end, 1.0),)
-    shifted = tuple(Word(w.text, w.start - offset, w.end - offset, w.probability) for w in words)
-    features = utterance_prosody(clip, sample_rate, shifted, prosody)
-    long_enough = len(clip) >= MODEL_MIN_SECONDS * sample_rate
-    scores = model.predict(clip, sample_rate) if model is not None and long_enough else None
+    """Tone of one utterance (the live path): hear it, then score it against ``baseline``."""
+    heard = hear_utterance(utterance, signal, sample_rate, model=model, prosody=prosody)
+    return _score(utterance, heard, baseline, team, index, lexicon or load_lexicon(), options)
+
+
+def _score(utterance: Utterance, heard: HeardUtterance, baseline: AgentBaseline | None, team: AgentBaseline | None,
+           index: int, lexicon: Lexicon, options: ToneOptions) -> UtteranceTone:
     return score_utterance(
-        features,
-        find_cues(utterance.text, lexicon or load_lexicon()),
+        heard.features,
+        find_cues(utterance.text, lexicon),
         baseline,
         utterance.role,
         team=team,
         index=index,
         start=utterance.start,
         end=utterance.end,
-        model_scores=scores,
+        model_scores=heard.model_scores,
         options=options,
     )
+
+
+def score_call_tone(
+    utterances: Sequence[Utterance],
+    heard: Sequence[HeardUtterance],
+    agent_baseline: AgentBaseline | None,
+    team_baseline: AgentBaseline | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+    options: ToneOptions = DEFAULT_OPTIONS,
+) -> tuple[tuple[UtteranceTone, ...], CallTone, list[ToneAlert]]:
+    """Tone of every utterance, of the call, and the call's alerts (after the cool-down).
+
+    Agents are scored against ``agent_baseline`` as it was before this call; fold the call in
+    afterwards with ``update_baseline(agent_baseline, [t.features for t in tones if t.role == "agent"])``.
+    """
+    lexicon = lexicon or load_lexicon()
+    caller_policy = BaselinePolicy(CALLER_MIN_UTTERANCES, options.baseline_policy.z_clip)
+    caller_options = replace(options, baseline_policy=caller_policy)
+    # Callers have no history: each non-agent speaker is compared with their own earlier utterances.
+    in_call: dict[str, AgentBaseline] = {}
+    tones: list[UtteranceTone] = []
+    for index, (utterance, sound) in enumerate(zip(utterances, heard)):
+        if utterance.role == "agent":
+            tone = _score(utterance, sound, agent_baseline, team_baseline, index, lexicon, options)
+        else:
+            own = in_call.get(utterance.speaker, AgentBaseline(utterance.speaker))
+            tone = _score(utterance, sound, own, None, index, lexicon, caller_options)
+            if tone.baseline_source != "none":
+                tone = replace(tone, baseline_source="in_call")
+            in_call[utterance.speaker] = update_baseline(own, [tone.features])
+        tones.append(tone)
+    return tuple(tones), score_call(tones, options), alerts(tones, options)
 
 
 def analyse_call_tone(
@@ -77,31 +149,6 @@ def analyse_call_tone(
     options: ToneOptions = DEFAULT_OPTIONS,
     prosody: ProsodyOptions = DEFAULT_PROSODY,
 ) -> tuple[tuple[UtteranceTone, ...], CallTone, list[ToneAlert]]:
-    """Tone of every utterance, of the call, and the call's alerts (after the cool-down).
-
-    ``signals`` are the call's channels (``DecodedAudio.channels``): an utterance with a channel takes
-    that one, one without (mono, diarized) takes the first. Agents are scored against
-    ``agent_baseline`` as it was before this call; fold the call in afterwards with
-    ``update_baseline(agent_baseline, [t.features for t in tones if t.role == "agent"])``.
-    """
-    lexicon = lexicon or load_lexicon()
-    caller_policy = BaselinePolicy(CALLER_MIN_UTTERANCES, options.baseline_policy.z_clip)
-    caller_options = replace(options, baseline_policy=caller_policy)
-    # Callers have no history: each non-agent speaker is compared with their own earlier utterances.
-    in_call: dict[str, AgentBaseline] = {}
-    tones: list[UtteranceTone] = []
-    for index, utterance in enumerate(utterances):
-        channel = utterance.channel if utterance.channel is not None and utterance.channel < len(signals) else 0
-        signal = signals[channel]
-        if utterance.role == "agent":
-            tone = utterance_tone(utterance, signal, sample_rate, agent_baseline, team=team_baseline, index=index,
-                                  lexicon=lexicon, model=model, options=options, prosody=prosody)
-        else:
-            own = in_call.get(utterance.speaker, AgentBaseline(utterance.speaker))
-            tone = utterance_tone(utterance, signal, sample_rate, own, index=index, lexicon=lexicon,
-                                  model=model, options=caller_options, prosody=prosody)
-            if tone.baseline_source != "none":
-                tone = replace(tone, baseline_source="in_call")
-            in_call[utterance.speaker] = update_baseline(own, [tone.features])
-        tones.append(tone)
-    return tuple(tones), score_call(tones, options), alerts(tones, options)
+    """Hear and score a whole call in one go (``hear_call`` then ``score_call_tone``)."""
+    heard = hear_call(signals, sample_rate, utterances, model=model, prosody=prosody)
+    return score_call_tone(utterances, heard, agent_baseline, team_baseline, lexicon=lexicon, options=options)

@@ -1,0 +1,106 @@
+"""Tone in the batch pipeline: heard by the worker, scored by the writer against the agent's baseline,
+stored per utterance and per call, folded into the baseline once, kept through re-scoring."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qc.pipeline import score_call, with_tone
+from qc.records import CallMeta
+from qc.sources import read_meta
+from qc.store import Store
+from qc.tone import AgentBaseline, update_baseline
+from tests.conftest import SAMPLES, ground_truth
+
+pytestmark = pytest.mark.model
+NAME = "zh_stereo_8k_agitated_distress"
+
+
+@pytest.fixture(scope="module")
+def heard(tmp_path_factory, model_cache):
+    from qc.config import load_settings
+
+    settings = load_settings(db_path=tmp_path_factory.mktemp("tone") / "qc.duckdb", model_cache_dir=model_cache)
+    path = SAMPLES / f"{NAME}.flac"
+    return settings, score_call(path, read_meta(path, CallMeta()), settings)
+
+
+def _turn_of(utterance, truth) -> int | None:
+    """The ground-truth turn an utterance lies in (most overlap, same speaker)."""
+    best, index = 0.0, None
+    for i, turn in enumerate(truth["turns"]):
+        overlap = min(utterance.end, turn["end"]) - max(utterance.start, turn["start"])
+        if turn["speaker"] == utterance.role and overlap > best:
+            best, index = overlap, i
+    return index
+
+
+def test_worker_hears_every_utterance(heard):
+    _, result = heard
+    assert result.status == "scored" and len(result.heard) == len(result.utterances)
+    agent = [h.features for h, u in zip(result.heard, result.utterances) if u.role == "agent" and h.features.loudness_dbfs is not None]
+    assert agent and all(-45 < f.loudness_dbfs < 0 for f in agent)
+
+
+def test_agitated_turns_deviate_from_the_agents_usual_voice_and_raise_alerts(heard):
+    _, result = heard
+    truth = ground_truth(NAME)
+    agitated = set(truth["tone"]["agitated_agent_turns"])
+    calm = [h.features for h, u in zip(result.heard, result.utterances)
+            if u.role == "agent" and _turn_of(u, truth) not in agitated]
+    # This agent's usual voice: their calm turns, as if heard over many earlier calls.
+    usual = update_baseline(AgentBaseline("A007"), calm * 8)
+    scored = with_tone(result, usual, None)
+    by_turn = {}
+    for u, t in sorted(zip(scored.utterances, scored.tones), key=lambda ut: ut[0].end - ut[0].start):
+        if u.role == "agent" and u.end - u.start >= 1.0:
+            by_turn[_turn_of(u, truth)] = t  # the turn's longest utterance (a recogniser may split off a word)
+    for turn in agitated:
+        assert by_turn[turn].zscores["loudness_db"] >= 2.0, turn
+        assert by_turn[turn].arousal is not None and by_turn[turn].arousal > 0.5, turn
+    assert max(t.arousal or 0 for i, t in by_turn.items() if i not in agitated) < min(by_turn[i].arousal for i in agitated)
+    kinds = {a.kind for a in scored.alerts}
+    assert {"agent_agitated", "caller_distress"} <= kinds
+    assert scored.call_tone.agent_arousal.value > 0.5 and scored.call_tone.caller_distress.value >= 0.9
+
+
+def test_a_naturally_loud_agent_is_not_flagged(heard):
+    _, result = heard
+    truth = ground_truth(NAME)
+    agitated = set(truth["tone"]["agitated_agent_turns"])
+    loud = [h.features for h, u in zip(result.heard, result.utterances) if u.role == "agent" and _turn_of(u, truth) in agitated]
+    # An agent who always sounds like the agitated turns: those turns are their normal.
+    usual = update_baseline(AgentBaseline("A007"), loud * 12)
+    scored = with_tone(result, usual, None)
+    assert "agent_agitated" not in {a.kind for a in scored.alerts}
+
+
+def test_tone_is_stored_folded_into_the_baseline_once_and_survives_rescoring(heard):
+    from qc.rescore import rescore
+
+    settings, result = heard
+    with Store(settings.db_path) as store:
+        own, team = store.tone_baselines("A007", "12345")
+        assert (own, team) == (None, None)
+        scored = with_tone(result, own, team)
+        store.write([scored])
+        store.write([scored])  # the same call again: replaced, not counted twice
+        rows = store.con.execute("SELECT count(*), count(arousal) FROM utterance_tone WHERE call_id = ?", [result.call_id]).fetchone()
+        assert rows[0] == len(result.utterances)
+        baseline = json.loads(store.con.execute("SELECT baseline FROM agent_baselines WHERE agent_id = 'A007'").fetchone()[0])
+        agent_utterances = sum(1 for u in result.utterances if u.role == "agent")
+        assert baseline["utterances"] == agent_utterances
+        assert store.con.execute("SELECT count(*) FROM agent_baselines WHERE agent_id = 'line:12345'").fetchone()[0] == 1
+        call = store.con.execute("SELECT caller_distress FROM calls WHERE call_id = ?", [result.call_id]).fetchone()
+        assert call[0] >= 0.9
+        tone_alerts = store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'caller_distress'",
+                                        [result.call_id]).fetchone()[0]
+        assert tone_alerts >= 1
+        rescore(store, settings, line="12345")
+        after = store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'caller_distress'", [result.call_id]).fetchone()[0]
+        assert after == tone_alerts
+        assert store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'urgent_case'", [result.call_id]).fetchone()[0] == 1
+        own, _ = store.tone_baselines("A007", "12345")
+        assert own is not None and own.utterances == agent_utterances
