@@ -121,6 +121,8 @@ class WebConfig(BaseModel):
     # Double review: calls drawn per inspector per ISO week.
     calibration_per_inspector: int = Field(5, ge=0)
     page_size: int = Field(50, ge=10, le=500)
+    # Where `qc report` and the weekly coaching flow write reports; the app lists and serves them.
+    reports_dir: Path = Path("reports/coaching")
 
 
 class LiveConfig(BaseModel):

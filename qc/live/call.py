@@ -40,6 +40,7 @@ class LiveAlert:
     message_en: str
     evidence: tuple[str, ...]
     speech_ended_at: float  # wall clock (epoch s) when the audio that ended the utterance arrived
+    evidence_words: tuple[str, ...] = ()  # the matched words (rubric alerts), for de-duplication
 
 
 @dataclass
@@ -159,7 +160,10 @@ class LiveCall:
         raised, self._last_alerts = cool_down(candidates, self._last_alerts, self.settings.live.cooldown_s)
         alerts = [LiveAlert(a.kind, a.severity, round(segment.end_s, 2), a.message_zh, a.message_en, tuple(a.evidence), speech_ended_at)
                   for a in raised]
-        return alerts + self._rubric_alerts(segment.end_s, speech_ended_at)
+        # One pop-up per cause: a rubric hit on words a tone alert just quoted adds nothing for the agent.
+        quoted = {w for a in candidates for w in a.evidence}
+        rubric = [a for a in self._rubric_alerts(segment.end_s, speech_ended_at) if not set(a.evidence_words) <= quoted]
+        return alerts + rubric
 
     def _transcribe(self, channel: int, segment: Segment) -> Utterance | None:
         audio = segment.audio if self.start.sample_rate == TARGET_RATE else resample(segment.audio, self.start.sample_rate)
@@ -215,11 +219,12 @@ class LiveCall:
             verdict = evaluate_item(item, ctx)
             if verdict.verdict == "fail":
                 self._raised_once.add(item.id)
-                words = "、".join(e.matched for e in verdict.evidence if e.matched)[:60]
+                matched = tuple(e.matched for e in verdict.evidence if e.matched)
+                words = "、".join(matched)[:60]
                 out.append(LiveAlert(f"rubric_{item.id}", "high", round(now_s, 2),
-                                     f"{item.title.split(' / ')[0]}：「{words}」 — 请注意服务用语",
-                                     f"{item.title.split(' / ')[-1]}: «{words}» — mind the service wording",
-                                     tuple(e.text for e in verdict.evidence), speech_ended_at))
+                                     f"评分项未通过：{item.title.split(' / ')[0]}「{words}」 — 请注意服务用语",
+                                     f"Rubric item failed: {item.title.split(' / ')[-1]} («{words}») — mind the service wording",
+                                     tuple(e.text for e in verdict.evidence), speech_ended_at, matched))
         return out
 
     def updated_baseline(self) -> AgentBaseline | None:

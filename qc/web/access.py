@@ -9,7 +9,7 @@ ROLE_PAGES: dict[str, frozenset[str]] = {
     "admin": frozenset({"queue", "dashboard", "appeals", "calibration", "reports", "wall", "audit"}),
     "inspector": frozenset({"queue", "dashboard", "appeals", "calibration", "reports", "wall"}),
     "team_lead": frozenset({"queue", "dashboard", "appeals", "reports", "wall"}),
-    "agent": frozenset({"desk", "queue", "appeals"}),
+    "agent": frozenset({"desk", "queue", "appeals", "reports"}),
     "recorder": frozenset(),  # a machine: streams live audio, opens no page
 }
 # Who may stream live call audio in.
@@ -38,3 +38,12 @@ def may_see_call(user: User, agent_id: str | None, agent_team: str | None) -> bo
     if user.role == "team_lead":
         return agent_team is not None and agent_team == user.team
     return user.role == "agent" and agent_id is not None and agent_id == user.agent_id
+
+
+def may_see_report(user: User, kind: str, subject: str, agent_team: str | None) -> bool:
+    """Coaching reports: leads their team's and its agents', agents their own, QA and admins all."""
+    if user.role in ("admin", "inspector"):
+        return True
+    if user.role == "team_lead":
+        return (kind == "team" and subject == user.team) or (kind == "agent" and agent_team is not None and agent_team == user.team)
+    return user.role == "agent" and kind == "agent" and subject == user.agent_id

@@ -15,12 +15,18 @@ from qc.accounts import User
 from qc.review import ItemVerdict, cohen_kappa, current_human_verdicts, with_human_verdicts
 from qc.web.access import call_scope
 
-# Urgent cases and callers in distress first, then critical failures, then the rest by score.
+# Urgent cases and callers in distress first, then critical failures, then flagged calls, then agent-tone alerts.
+# Alerts are summarised per call once (a join), not looked up per row: the queue sorts 100,000+ calls.
+_ALERT_SUMMARY_SQL = """SELECT call_id,
+        bool_or(kind IN ('urgent_case', 'caller_distress', 'caller_danger')) AS urgent,
+        bool_or(kind = 'critical_fail') AS critical,
+        bool_or(kind LIKE 'agent_%') AS tone
+    FROM alerts GROUP BY call_id"""
 _PRIORITY_SQL = """CASE
-    WHEN c.urgency = 'urgent' OR EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.call_id AND a.kind IN ('urgent_case', 'caller_distress')) THEN 0
-    WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.call_id AND a.kind = 'critical_fail') THEN 1
+    WHEN c.urgency = 'urgent' OR coalesce(al.urgent, false) THEN 0
+    WHEN coalesce(al.critical, false) THEN 1
     WHEN len(coalesce(c.flags, [])) > 0 THEN 2
-    WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.call_id AND a.kind LIKE 'agent_%') THEN 3
+    WHEN coalesce(al.tone, false) THEN 3
     ELSE 4 END"""
 PRIORITY_LABELS = {0: "urgent", 1: "critical", 2: "flagged", 3: "tone", 4: "ok"}
 
@@ -85,20 +91,26 @@ def queue(con: duckdb.DuckDBPyConnection, user: User, f: QueueFilter, page_size:
         where.append(("" if f.reviewed == "yes" else "NOT ") +
                      "EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = c.call_id AND r.purpose <> 'calibration')")
     if f.search:
-        where.append("EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.call_id AND contains(u.text, ?))")
+        where.append("c.call_id IN (SELECT call_id FROM call_text WHERE contains(text, ?))")
         params.append(f.search)
     condition = " AND ".join(where)
     total = con.execute(f"SELECT count(*) FROM calls c WHERE {condition}", params).fetchone()[0]
     pages = max(1, -(-total // page_size))
     page = min(max(1, f.page), pages)
+    # Rank first on the few columns the order needs; fetch the page's details for its rows only.
     cur = con.execute(
-        f"""SELECT c.call_id, c.file_name, c.line, c.agent_id, c.started_at, c.scored_at, c.duration_s, c.language, c.score,
-                   c.flags, c.case_title, c.urgency, c.repeat_level, c.status, c.failure_reason, {_PRIORITY_SQL} AS priority,
+        f"""WITH al AS ({_ALERT_SUMMARY_SQL}),
+            page AS (
+                SELECT c.call_id, {_PRIORITY_SQL} AS priority, c.score, c.started_at
+                FROM calls c LEFT JOIN al USING (call_id) WHERE {condition}
+                ORDER BY priority, c.score ASC NULLS LAST, c.started_at DESC NULLS LAST, c.call_id
+                LIMIT ? OFFSET ?)
+            SELECT c.call_id, c.file_name, c.line, c.agent_id, c.started_at, c.scored_at, c.duration_s, c.language, c.score,
+                   c.flags, c.case_title, c.urgency, c.repeat_level, c.status, c.failure_reason, page.priority,
                    (SELECT arg_max(s.score, s.scored_at) FROM scores s WHERE s.call_id = c.call_id AND s.scored_by LIKE 'review:%') AS reviewed_score,
                    EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = c.call_id AND r.purpose <> 'calibration') AS reviewed
-            FROM calls c WHERE {condition}
-            ORDER BY priority, c.score ASC NULLS LAST, c.started_at DESC NULLS LAST, c.call_id
-            LIMIT ? OFFSET ?""",
+            FROM page JOIN calls c USING (call_id)
+            ORDER BY page.priority, c.score ASC NULLS LAST, c.started_at DESC NULLS LAST, c.call_id""",
         params + [page_size, (page - 1) * page_size],
     )
     names = [d[0] for d in cur.description]
@@ -166,6 +178,8 @@ def call_detail(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
         "appeals": _rows(con, "SELECT * FROM appeals WHERE call_id = ? ORDER BY filed_at", [call_id]),
         "final_score": final[0]["score"] if final else call["score"],
         "reviewed_by": final[0]["scored_by"].split(":", 1)[1] if final else None,
+        "tone": _rows(con, "SELECT idx, role, start_s, end_s, arousal, negativity, cues, reasons FROM utterance_tone "
+                           "WHERE call_id = ? ORDER BY start_s", [call_id]),
         "pii_spans": con.execute("SELECT count(*) FROM pii_spans WHERE call_id = ?", [call_id]).fetchone()[0],
         "has_raw": con.execute("SELECT count(*) FROM utterances_raw WHERE call_id = ?", [call_id]).fetchone()[0] > 0,
     }

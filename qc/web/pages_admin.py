@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from qc.audit import recent
 from qc.review import ReviewError, calibration_draw, decide_appeal
 from qc.web import data
-from qc.web.access import may_open_page
+from qc.web.access import may_open_page, may_see_report
 from qc.web.context import PageError, WebContext, signed_in_user
 from qc.web.pages_calls import render, require_csrf
 
@@ -113,3 +113,47 @@ def audit_page(request: Request, target: str | None = None):
         user, session = _user_for(request, con, "audit")
         rows = recent(con, 300, target or None)
     return render(request, "audit.html", user, session, rows=rows, target=target)
+
+
+def _agent_teams(con) -> dict[str, str | None]:
+    return dict(con.execute("SELECT agent_id, team FROM agents").fetchall())
+
+
+@router.get("/reports")
+def reports_page(request: Request):
+    from qc.coaching import list_reports
+
+    ctx = _ctx(request)
+    with ctx.db() as con:
+        user, session = _user_for(request, con, "reports")
+        teams = _agent_teams(con)
+    entries = [e for e in list_reports(ctx.settings.web.reports_dir)
+               if may_see_report(user, e.kind, e.id, teams.get(e.id) if e.kind == "agent" else None)]
+    return render(request, "reports.html", user, session, entries=entries)
+
+
+@router.get("/reports/{week}/{name}")
+def report_file(request: Request, week: str, name: str):
+    import re
+
+    from qc.coaching import list_reports
+
+    ctx = _ctx(request)
+    with ctx.db() as con:
+        user, _ = _user_for(request, con, "reports")
+        teams = _agent_teams(con)
+    if not re.fullmatch(r"\d{4}-W\d{2}", week) or not re.fullmatch(r"(agent|team)-[\w.-]+\.(html|pdf)", name):
+        raise PageError(404, "No such report.")
+    stem, suffix = name.rsplit(".", 1)
+    entry = next((e for e in list_reports(ctx.settings.web.reports_dir) if e.week == week and e.html.stem == stem), None)
+    if entry is None:
+        raise PageError(404, f"No report {name} for {week} (reports are written by `qc report` and the weekly flow).")
+    if not may_see_report(user, entry.kind, entry.id, teams.get(entry.id) if entry.kind == "agent" else None):
+        raise PageError(403, "This report is about someone outside your team.")
+    path = entry.html if suffix == "html" else entry.pdf
+    if path is None or not path.exists():
+        raise PageError(404, f"The {suffix.upper()} of this report was not written.")
+    # The report is a self-contained document: its own styles and embedded plots, no scripts at all.
+    return FileResponse(path, media_type="text/html; charset=utf-8" if suffix == "html" else "application/pdf",
+                        headers={"Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+                                 "Cache-Control": "private, no-store"})
