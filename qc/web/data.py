@@ -94,19 +94,31 @@ def queue(con: duckdb.DuckDBPyConnection, user: User, f: QueueFilter, page_size:
         where.append("c.call_id IN (SELECT call_id FROM call_text WHERE contains(text, ?))")
         params.append(f.search)
     condition = " AND ".join(where)
-    total = con.execute(f"SELECT count(*) FROM calls c WHERE {condition}", params).fetchone()[0]
+    rows, total = _ranked_page(con, condition, params, page_size, max(1, f.page))
+    if not rows and f.page > 1:  # past the last page: count, then show the last one
+        total = con.execute(f"SELECT count(*) FROM calls c WHERE {condition}", params).fetchone()[0]
+        rows, _ = _ranked_page(con, condition, params, page_size, max(1, -(-total // page_size)))
     pages = max(1, -(-total // page_size))
     page = min(max(1, f.page), pages)
-    # Rank first on the few columns the order needs; fetch the page's details for its rows only.
+    for row in rows:
+        row["priority_label"] = PRIORITY_LABELS[row["priority"]]
+    return QueuePage(rows, total, page, pages, f, _filter_options(con))
+
+
+def _ranked_page(con: duckdb.DuckDBPyConnection, condition: str, params: list, page_size: int, page: int) -> tuple[list[dict], int]:
+    """One page of the queue and the number of calls matching, in one pass over the calls.
+
+    Ranks on the few columns the order needs, then fetches the page's details for its rows only.
+    """
     cur = con.execute(
         f"""WITH al AS ({_ALERT_SUMMARY_SQL}),
             page AS (
-                SELECT c.call_id, {_PRIORITY_SQL} AS priority, c.score, c.started_at
+                SELECT c.call_id, {_PRIORITY_SQL} AS priority, c.score, c.started_at, count(*) OVER () AS total
                 FROM calls c LEFT JOIN al USING (call_id) WHERE {condition}
                 ORDER BY priority, c.score ASC NULLS LAST, c.started_at DESC NULLS LAST, c.call_id
                 LIMIT ? OFFSET ?)
             SELECT c.call_id, c.file_name, c.line, c.agent_id, c.started_at, c.scored_at, c.duration_s, c.language, c.score,
-                   c.flags, c.case_title, c.urgency, c.repeat_level, c.status, c.failure_reason, page.priority,
+                   c.flags, c.case_title, c.urgency, c.repeat_level, c.status, c.failure_reason, page.priority, page.total,
                    (SELECT arg_max(s.score, s.scored_at) FROM scores s WHERE s.call_id = c.call_id AND s.scored_by LIKE 'review:%') AS reviewed_score,
                    EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = c.call_id AND r.purpose <> 'calibration') AS reviewed
             FROM page JOIN calls c USING (call_id)
@@ -115,9 +127,7 @@ def queue(con: duckdb.DuckDBPyConnection, user: User, f: QueueFilter, page_size:
     )
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    for row in rows:
-        row["priority_label"] = PRIORITY_LABELS[row["priority"]]
-    return QueuePage(rows, total, page, pages, f, _filter_options(con))
+    return rows, (rows[0]["total"] if rows else 0)
 
 
 def _filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
