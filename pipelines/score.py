@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from qc import PIPELINE_VERSION
 from qc.audio import file_sha256
 from qc.config import Settings, load_settings
+from qc.enrolment import load_all as load_voiceprints
 from qc.errors import TransientError
 from qc.pipeline import failed_result, get_transcriber, score_call, with_history, with_tone
 from qc.records import CallMeta, CallResult
@@ -98,6 +99,7 @@ def score_calls(
     # The database is opened per write, not for the whole run, so others can read in between.
     with Store(settings.db_path) as store:
         done = set() if force else store.scored_ids(PIPELINE_VERSION)
+        voiceprints = load_voiceprints(store.con)
     futures = {}
     for raw in paths:
         path = Path(raw)
@@ -106,6 +108,8 @@ def score_calls(
             continue
         try:
             meta = read_meta(path, (metas or {}).get(str(path.resolve()), defaults))
+            if meta.agent_id in voiceprints:
+                meta = replace(meta, agent_voiceprint=voiceprints[meta.agent_id].vector)
         except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
             _record(settings, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
             continue

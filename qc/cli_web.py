@@ -131,6 +131,31 @@ def agents_add(agent_id: str, name: Optional[str] = typer.Option(None, "--name")
     console.print(f"agent {agent_id}: team {team or '-'}")
 
 
+@agents_app.command("enroll")
+def agents_enroll(
+    agent_id: str,
+    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Recordings of the agent (their calls, or them alone)."),
+    channel: Optional[int] = typer.Option(None, "--channel", help="The agent's channel in stereo files (default: sidecar, else the line's)."),
+    config: Optional[Path] = ConfigOpt,
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Enrol an agent's voiceprint (a speaker embedding, never audio) from recordings of them speaking.
+
+    Calls of that agent are then checked: on stereo calls the agent channel must sound like them
+    (else a warning: someone else may be using the login); on mono calls their voice picks the agent.
+    """
+    from qc.enrolment import EnrolmentError, enrol, save
+
+    settings = _settings(config, db)
+    try:
+        print_ = enrol(settings, agent_id, files, channel)
+    except EnrolmentError as exc:
+        err.print(f"[red]error:[/red] {exc.reason}")
+        raise typer.Exit(2) from exc
+    _run(settings, lambda con: save(con, print_))
+    console.print(f"enrolled {agent_id}: {print_.speech_s:.0f} s of speech from {print_.files} file(s)")
+
+
 def serve(
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on. Default: 127.0.0.1 (this machine only)."),
     port: Optional[int] = typer.Option(None, "--port"),

@@ -74,6 +74,17 @@ class AsrConfig(BaseModel):
         return self.vad_threshold_narrowband if narrowband else self.vad_threshold
 
 
+class SpeakerConfig(BaseModel):
+    """Which voice is the agent's: enrolled voiceprints (`qc agents enroll`)."""
+
+    # Cosine between a call's voice and the agent's voiceprint at or above which it is the agent.
+    # 8 kHz samples: same voice 0.94-0.98, different voices 0.79-0.88 (bench/diarization.py notes).
+    voiceprint_threshold: float = Field(0.9, gt=0, le=1)
+    # On mono calls the agent's voice must be this much closer to the print than the other voice.
+    voiceprint_margin: float = Field(0.03, ge=0, le=1)
+    min_enrolment_speech_s: float = Field(20.0, gt=0)
+
+
 class AudioLimits(BaseModel):
     # Longer recordings are refused before decoding: 2 h of 16 kHz float32 stereo is ~0.9 GB.
     max_duration_s: float = Field(7200.0, gt=0)
@@ -166,6 +177,7 @@ class Settings(BaseSettings):
         "12320": LineConfig(name="12320 卫生健康热线", rubric="12320.yaml"),
     }
     asr: AsrConfig = AsrConfig()
+    speakers: SpeakerConfig = SpeakerConfig()
     audio: AudioLimits = AudioLimits()
     privacy: PrivacyConfig = PrivacyConfig()
     retention: RetentionConfig = RetentionConfig()

@@ -10,7 +10,7 @@ than guessed. pyannote.audio's pipeline takes over for mono calls in a later sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class VoiceModel:
 
     call_mean: np.ndarray  # mean raw embedding of the call's windows
     centroids: dict[str, np.ndarray]  # speaker -> unit centroid in the centred space
+    # speaker -> unit mean of the raw embeddings: comparable with an enrolled voiceprint
+    raw_centroids: dict[str, np.ndarray] = field(default_factory=dict)
 
     def nearest(self, raw_embedding: np.ndarray) -> str:
         x = raw_embedding - self.call_mean
@@ -110,7 +112,8 @@ def diarize(audio: np.ndarray, embedder: SpeakerEmbedder, vad_threshold: float =
         )
     smoothed = smooth(labels)
     names = _names_by_first_appearance(smoothed)
-    voices = VoiceModel(raw.mean(axis=0), {names[k]: _unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)})
+    voices = VoiceModel(raw.mean(axis=0), {names[k]: _unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)},
+                        {names[k]: _unit(raw[labels == k].mean(axis=0)) for k in (0, 1)})
     return Diarization(True, tuple(_turns(windows, smoothed, names)), round(score, 3), voices=voices)
 
 

@@ -20,7 +20,7 @@ from qc import PIPELINE_VERSION
 from qc.audio import TARGET_RATE, DecodedAudio, decode, probe
 from qc.cases import repeat_count, repeat_from_words
 from qc.config import LineConfig, Settings
-from qc.diarization import diarize
+from qc.diarization import diarize, speech_regions
 from qc.errors import BadRecording, ConfigError
 from qc.pii import PiiOptions, detect_pii, redact_utterances
 from qc.records import Alert, AudioInfo, CallMeta, CallResult, Evidence, PersonalData, SpeakersStatus, Utterance
@@ -35,6 +35,7 @@ from qc.speakers import (
 )
 from qc.speech import Transcriber, load_vocabulary
 from qc.tone import AgentBaseline, hear_call, score_call_tone
+from qc.enrolment import Voiceprint, speech_embedding
 from qc.voiceprint import SpeakerEmbedder
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class Speakers:
     language: str | None
     language_probability: float | None
     warnings: tuple[str, ...]
+    role_rule: str | None = None
+    role_confidence: float | None = None
 
 
 def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
@@ -91,9 +94,9 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
         transcriber = get_transcriber(settings)
         agent_channel = line.agent_channel if meta.agent_channel is None else meta.agent_channel
         speakers = (
-            _stereo(audio, line, agent_channel, transcriber, timer)
+            _stereo(audio, line, agent_channel, transcriber, timer, meta, settings)
             if len(audio.channels) == 2
-            else _mono(audio, line, transcriber, settings, timer)
+            else _mono(audio, line, transcriber, settings, timer, meta)
         )
         if not speakers.utterances:
             raise BadRecording("no speech detected in the recording", stage="speech")
@@ -122,6 +125,8 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             language=speakers.language,
             language_probability=speakers.language_probability,
             speakers_status=speakers.status,
+            role_rule=speakers.role_rule,
+            role_confidence=speakers.role_confidence,
             utterances=utterances,
             personal_data=personal,
             heard=heard,
@@ -208,7 +213,8 @@ def _vocabulary(line: LineConfig, transcriber: Transcriber) -> tuple[str, ...]:
     return load_vocabulary(transcriber.rubrics_dir / line.vocabulary)
 
 
-def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcriber: Transcriber, timer: StageTimer) -> Speakers:
+def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcriber: Transcriber, timer: StageTimer,
+            meta: CallMeta, settings: Settings) -> Speakers:
     with timer("speech"):
         words = _vocabulary(line, transcriber)
         transcripts = {
@@ -221,10 +227,25 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
         if swapped:
             warnings.append(swapped)
     main = transcripts[agent_channel] if transcripts[agent_channel].segments else transcripts[1 - agent_channel]
-    return Speakers(tuple(utterances), "stereo", "channels", main.language, main.language_probability, tuple(warnings))
+    similarity = None
+    if meta.agent_voiceprint and transcripts[agent_channel].segments:
+        # An enrolled voiceprint checks the configured channel: is the logged-in agent the one speaking?
+        with timer("voiceprint"):
+            # Silero's speech regions, not Whisper's segments: those run on into silence, which has no voice.
+            regions = speech_regions(audio.channels[agent_channel], settings.asr.vad_threshold_for(audio.narrowband))
+            vector, _ = speech_embedding(SpeakerEmbedder(settings.models_dir), audio.channels[agent_channel], regions)
+            similarity = Voiceprint(meta.agent_id or "", meta.agent_voiceprint, 0.0, 0).similarity(vector)
+        if similarity < settings.speakers.voiceprint_threshold:
+            warnings.append(
+                f"the voice on the agent channel does not match agent {meta.agent_id}'s voiceprint (similarity {similarity:.2f} < "
+                f"{settings.speakers.voiceprint_threshold:.2f}): someone else may be using this login, or the channels are swapped"
+            )
+    return Speakers(tuple(utterances), "stereo", "channels", main.language, main.language_probability, tuple(warnings),
+                    "channel", similarity)
 
 
-def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, settings: Settings, timer: StageTimer) -> Speakers:
+def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, settings: Settings, timer: StageTimer,
+          meta: CallMeta) -> Speakers:
     signal = audio.channels[0]
     with timer("speech"):
         transcript = transcriber.transcribe(signal, line.language, line.script, audio.narrowband, _vocabulary(line, transcriber))
@@ -238,14 +259,30 @@ def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, setti
             def voices_of(spans: list[tuple[float, float]]) -> list[str]:
                 return [voices.nearest(e) for e in embedder.embed_windows(signal, spans)]
 
+            by_voice, similarity = _voiceprint_speaker(voices.raw_centroids, meta, settings)
             utterances, how = assign_mono_roles(
-                diarized_utterances(transcript.segments, diarization, voices_of), line.agent_opening_cues
+                diarized_utterances(transcript.segments, diarization, voices_of), line.agent_opening_cues, by_voice
             )
             status: SpeakersStatus = "diarized"
-            if "spoke first" in how:
+            rule = "voiceprint" if "voiceprint" in how else "opening words" if "opening words" in how else "first voice"
+            if rule == "first voice":
                 warnings.append(f"roles: {how}; no opening words were heard, so agent and caller may be swapped")
         else:
             utterances = undiarized_utterances(transcript.segments)
             status = "unresolved"
+            rule, similarity = None, None
             warnings.append(f"speakers unresolved: {diarization.reason}")
-    return Speakers(tuple(utterances), "mono", status, transcript.language, transcript.language_probability, tuple(warnings))
+    return Speakers(tuple(utterances), "mono", status, transcript.language, transcript.language_probability, tuple(warnings),
+                    rule, similarity if rule == "voiceprint" else None)
+
+
+def _voiceprint_speaker(raw_centroids: dict, meta: CallMeta, settings: Settings) -> tuple[str | None, float | None]:
+    """The diarized speaker whose voice matches the agent's voiceprint clearly better than the other's."""
+    if not meta.agent_voiceprint or len(raw_centroids) < 2:
+        return None, None
+    print_ = Voiceprint(meta.agent_id or "", meta.agent_voiceprint, 0.0, 0)
+    ranked = sorted(((print_.similarity(c), s) for s, c in raw_centroids.items()), reverse=True)
+    (best, speaker), (second, _) = ranked[0], ranked[1]
+    if best >= settings.speakers.voiceprint_threshold and best - second >= settings.speakers.voiceprint_margin:
+        return speaker, best
+    return None, None

@@ -29,6 +29,8 @@ class CallMeta:
     caller_hash: str | None = None
     started_at: datetime | None = None
     agent_channel: int | None = None  # overrides the line's default for this recording
+    # The logged-in agent's enrolled voiceprint (unit vector), attached by the batch from the store.
+    agent_voiceprint: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,9 @@ class CallResult:
     language: str | None = None
     language_probability: float | None = None
     speakers_status: SpeakersStatus | None = None
+    # Which rule decided who the agent is ("channel", "voiceprint", "opening words", "first voice") and how sure.
+    role_rule: str | None = None
+    role_confidence: float | None = None
     utterances: tuple[Utterance, ...] = ()
     verdicts: tuple[Verdict, ...] = ()
     rubric_id: str | None = None

@@ -136,14 +136,19 @@ def opening_cue_hits(utterances: list[Utterance], cues: list[str]) -> dict[str, 
     return hits
 
 
-def assign_mono_roles(utterances: list[Utterance], cues: list[str]) -> tuple[list[Utterance], str]:
-    """Pick the agent among diarized speakers; return the utterances and how the agent was chosen."""
+def assign_mono_roles(utterances: list[Utterance], cues: list[str], by_voice: str | None = None) -> tuple[list[Utterance], str]:
+    """Pick the agent among diarized speakers; return the utterances and how the agent was chosen.
+
+    ``by_voice``: the speaker whose voice matched the agent's enrolled voiceprint, which decides first.
+    """
     speakers = list(dict.fromkeys(u.speaker for u in utterances if u.speaker != "S?"))
     if not speakers:
         return utterances, "no speakers"
     hits = opening_cue_hits(utterances, cues)
     by_cues = max(speakers, key=lambda s: hits.get(s, 0))
-    if hits.get(by_cues, 0) > 0 and list(hits.values()).count(hits[by_cues]) == 1:
+    if by_voice in speakers:
+        agent, how = by_voice, "matched the agent's voiceprint"
+    elif hits.get(by_cues, 0) > 0 and list(hits.values()).count(hits[by_cues]) == 1:
         agent, how = by_cues, "said the line's opening words"
     else:
         # Hotline calls are answered by the agent: the first voice is the agent's.

@@ -26,7 +26,7 @@ from qc.tone import AgentBaseline, update_baseline
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -335,6 +335,19 @@ MIGRATIONS: dict[int, list[str]] = {
         "INSERT INTO call_text SELECT call_id, string_agg(text, ' ' ORDER BY idx) FROM utterances GROUP BY call_id",
         # Which calls each agent's (and team's) tone baseline has taken in: scoring a call again does not count it twice.
         "CREATE TABLE baseline_calls (baseline_id VARCHAR NOT NULL, call_id VARCHAR NOT NULL, PRIMARY KEY (baseline_id, call_id))",
+    ],
+    10: [
+        # Enrolled agents' voices (CAM++ embeddings, never audio) and which rule picked the agent in each call.
+        """CREATE TABLE agent_voiceprints (
+            agent_id VARCHAR PRIMARY KEY,
+            embedding FLOAT[] NOT NULL,
+            speech_s DOUBLE,
+            files INTEGER,
+            model VARCHAR NOT NULL,
+            enrolled_at TIMESTAMP
+        )""",
+        "ALTER TABLE calls ADD COLUMN role_rule VARCHAR",
+        "ALTER TABLE calls ADD COLUMN role_confidence DOUBLE",
     ],
 }
 
@@ -715,6 +728,8 @@ def calls_table(results: list[CallResult]) -> pa.Table:
                 language=r.language,
                 language_probability=r.language_probability,
                 speakers_status=r.speakers_status,
+                role_rule=r.role_rule,
+                role_confidence=r.role_confidence,
                 status=r.status,
                 failure_stage=r.failure_stage,
                 failure_reason=r.failure_reason,
@@ -749,7 +764,7 @@ _CALLS_SCHEMA = pa.schema(
         ("line", pa.string()), ("agent_id", pa.string()), ("caller_hash", pa.string()), ("started_at", pa.timestamp("us")),
         ("duration_s", pa.float64()), ("sample_rate", pa.int32()), ("channels", pa.int32()), ("container", pa.string()),
         ("layout", pa.string()), ("language", pa.string()), ("language_probability", pa.float64()),
-        ("speakers_status", pa.string()), ("status", pa.string()), ("failure_stage", pa.string()),
+        ("speakers_status", pa.string()), ("role_rule", pa.string()), ("role_confidence", pa.float64()), ("status", pa.string()), ("failure_stage", pa.string()),
         ("failure_reason", pa.string()), ("warnings", pa.list_(pa.string())), ("rubric_id", pa.string()),
         ("rubric_version", pa.string()), ("score", pa.float64()), ("flags", pa.list_(pa.string())),
         ("case_type", pa.string()), ("case_title", pa.string()), ("case_evidence", pa.list_(_EVIDENCE_T)),
