@@ -162,7 +162,8 @@ class LiveCall:
                   for a in raised]
         # One pop-up per cause: a rubric hit on words a tone alert just quoted adds nothing for the agent.
         quoted = {w for a in candidates for w in a.evidence}
-        rubric = [a for a in self._rubric_alerts(segment.end_s, speech_ended_at) if not set(a.evidence_words) <= quoted]
+        rubric = [a for a in self._rubric_alerts(segment.end_s, speech_ended_at)
+                  if not (a.kind.startswith("rubric_") and a.evidence_words and set(a.evidence_words) <= quoted)]
         return alerts + rubric
 
     def _transcribe(self, channel: int, segment: Segment) -> Utterance | None:
