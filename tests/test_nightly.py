@@ -131,3 +131,81 @@ def test_a_killed_run_resumes_redoing_only_the_call_in_flight(settings, tmp_path
     resumed = nightly(str(tmp_path / "rec"), DAY, settings=settings, settle_seconds=60)
     assert resumed.skipped == done_before and resumed.scored == 4 - done_before  # nothing scored twice
     assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id) FROM calls") == [(4, 4)]
+
+
+def _settled_copies(folder, count: int, offset: int = 0) -> None:
+    """``count`` different recordings (other bytes, same speech) written an hour ago."""
+    import soundfile as sf
+
+    audio, rate = sf.read(str(SAMPLES / CALL), dtype="float32")
+    for i in range(offset, offset + count):
+        path = folder / f"call-{i}.flac"
+        write(path, np.concatenate([audio, np.zeros((int(rate * 0.1 * (i + 1)), 2), dtype=np.float32)]), rate)
+        old = time.time() - 3600
+        os.utime(path, (old, old))
+
+
+def _wait_for_stored(db, at_least: int, proc=None, timeout: float = 300) -> int:
+    deadline = time.time() + timeout
+    stored = 0
+    while time.time() < deadline and stored < at_least and (proc is None or proc.poll() is None):
+        time.sleep(0.5)
+        try:
+            stored = rows(db, "SELECT count(*) FROM calls")[0][0]
+        except Exception:  # noqa: BLE001 - the writer holds the file for a moment
+            continue
+    return stored
+
+
+@pytest.mark.model
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_recording_that_appears_during_the_run_is_scored_by_the_next_one(settings, tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "rec" / DAY
+    folder.mkdir(parents=True)
+    _settled_copies(folder, 3)
+    env = {**os.environ, "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
+    cmd = [sys.executable, "-m", "qc.cli", "nightly", "run", "--root", str(tmp_path / "rec"), "--date", DAY, "--db", str(settings.db_path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert _wait_for_stored(settings.db_path, 1, proc) >= 1
+    _settled_copies(folder, 1, offset=3)  # the recorder drops one more file into the day folder
+    assert proc.wait(timeout=300) == 0
+    assert rows(settings.db_path, "SELECT count(*) FROM calls") == [(3,)]  # the run kept to its plan
+
+    from pipelines.nightly import nightly
+
+    later = nightly(str(tmp_path / "rec"), DAY, settings=settings, settle_seconds=60)
+    assert (later.scored, later.skipped) == (1, 3)
+    assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id) FROM calls") == [(4, 4)]
+
+
+@pytest.mark.model
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_dask_worker_killed_mid_call_loses_nothing(settings, tmp_path):
+    """SIGKILL one of two Dask worker processes while it scores: Dask reruns its task elsewhere."""
+    import signal
+    import threading
+
+    from distributed import LocalCluster
+
+    from pipelines.nightly import nightly
+
+    folder = tmp_path / "rec" / DAY
+    folder.mkdir(parents=True)
+    _settled_copies(folder, 4)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        pids = [nanny.process.pid for nanny in cluster.workers.values()]
+        result: dict = {}
+        runner = threading.Thread(target=lambda: result.setdefault(
+            "summary", nightly(str(tmp_path / "rec"), DAY, settings=settings, settle_seconds=60, dask_address=cluster.scheduler_address)))
+        runner.start()
+        assert _wait_for_stored(settings.db_path, 1) >= 1
+        os.kill(pids[0], signal.SIGKILL)  # that worker was busy with a call: its task is lost with it
+        runner.join(timeout=600)
+    summary = result["summary"]
+    assert (summary.scored, summary.failed) == (4, 0)
+    assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id), count_if(status = 'scored') FROM calls") == [(4, 4, 4)]
