@@ -58,6 +58,7 @@ class LiveService:
         self.hub = Hub(first_id=self._first_event_id())
         self._watchdog: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._transcriber = None
 
     # -- set-up --------------------------------------------------------------------------------------
 
@@ -65,15 +66,10 @@ class LiveService:
         with Store(self.settings.db_path) as store:
             return int(store.con.execute("SELECT coalesce(max(alert_id), 0) FROM live_alerts").fetchone()[0]) + 1
 
-    @lru_cache(maxsize=1)
     def transcriber(self):
-        from qc.speech import Transcriber
-
-        live = self.settings.model_copy(update={
-            "workers": self.cores,
-            "asr": self.settings.asr.model_copy(update={"beam_size": self.settings.live.beam_size, "cpu_threads": 1}),
-        })
-        return Transcriber(live)
+        if self._transcriber is None:
+            self._transcriber = live_transcriber(self.settings, self.cores)
+        return self._transcriber
 
     def rubric_for(self, line_id: str | None) -> Rubric | None:
         _, line = self.settings.line(line_id)
@@ -258,6 +254,16 @@ class LiveService:
             rows = [dict(zip(names, r)) for r in cur.fetchall()]
         return [Event(r["alert_id"], "alert", r["agent_id"], {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()})
                 for r in rows]
+
+
+def live_transcriber(settings: Settings, parallel_calls: int = 1):
+    """Whisper for the live path: the live beam size, one thread per utterance, ``parallel_calls`` at once."""
+    from qc.speech import Transcriber
+
+    return Transcriber(settings.model_copy(update={
+        "workers": parallel_calls,
+        "asr": settings.asr.model_copy(update={"beam_size": settings.live.beam_size, "cpu_threads": 1}),
+    }))
 
 
 @lru_cache(maxsize=16)
