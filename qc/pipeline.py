@@ -267,6 +267,9 @@ def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, setti
             rule = "voiceprint" if "voiceprint" in how else "opening words" if "opening words" in how else "first voice"
             if rule == "first voice":
                 warnings.append(f"roles: {how}; no opening words were heard, so agent and caller may be swapped")
+            if diarization.third_voice_share:
+                warnings.append(f"a third voice was heard ({diarization.third_voice_share:.0%} of the speech): a transfer or "
+                                "someone joining the call? Its words are given to the agent or the caller")
         else:
             utterances = undiarized_utterances(transcript.segments)
             status = "unresolved"

@@ -74,3 +74,14 @@ def test_der_against_itself_and_against_swapped_labels():
     ref = [(0.0, 5.0, "a"), (5.0, 9.0, "b")]
     assert diarization_error_rate(ref, [(0.0, 5.0, "x"), (5.0, 9.0, "y")]) == 0.0
     assert diarization_error_rate(ref, [(0.0, 9.0, "x")]) == pytest.approx(3.5 / 8.0, abs=0.01)  # collars cut 1 s of the 9 s
+
+
+def test_a_third_voice_is_reported_and_two_voice_calls_are_not(embedder):
+    two = decode(probe(SAMPLES / "zh_mono_8k_good.flac"), AudioLimits())
+    assert diarize(two.channels[0], embedder, 0.25).third_voice_share is None
+    # A call of two voices, then a third person (a real recording) joins for 25 s.
+    call = decode(probe(SAMPLES / "zh_stereo_16k_good.flac"), AudioLimits())
+    other = decode(probe(SAMPLES / "en_mono_16k_pyannote_sample.flac"), AudioLimits())
+    joined = np.concatenate([(call.channels[0] + call.channels[1]) / 2, other.channels[0][: 16000 * 25]])
+    result = diarize(joined, embedder, 0.4)
+    assert result.resolved and result.third_voice_share is not None and result.third_voice_share > 0.15
