@@ -165,3 +165,28 @@ def test_forged_form_and_expired_session_in_the_browser(chromium, base_url, site
     page.goto(f"{base_url}/dashboard")
     assert "/login" in page.url
     page.close()
+
+
+def test_team_lead_opens_the_weeks_coaching_report(chromium, base_url, site):
+    from qc.coaching import build_agent_report, build_team_report
+
+    reports = site.settings.web.reports_dir
+    build_team_report(site.settings.db_path, "north", "2026-W48", reports, pdf=False, lines=site.settings.lines)
+    build_agent_report(site.settings.db_path, "A001", "2026-W48", reports, pdf=False, lines=site.settings.lines)
+    build_agent_report(site.settings.db_path, "A004", "2026-W48", reports, pdf=False, lines=site.settings.lines)
+    lead = sign_in(chromium, base_url, "lead_north")
+    lead.goto(f"{base_url}/reports")
+    listed = lead.inner_text("[data-testid=reports]")
+    assert "north" in listed and "A001" in listed and "A004" not in listed  # another team's agent
+    lead.click("text=HTML >> nth=0")
+    lead.wait_for_load_state()
+    body = lead.inner_text("body")
+    assert "2026-W48" in body and ("周" in body or "辅导" in body)
+    assert lead.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")  # plots render
+    response = lead.goto(f"{base_url}/reports/2026-W48/agent-A004.html")
+    assert response.status == 403
+    lead.close()
+    agent = sign_in(chromium, base_url, "agent_a001")
+    agent.goto(f"{base_url}/reports")
+    assert "A001" in agent.inner_text("[data-testid=reports]") and "north" not in agent.inner_text("[data-testid=reports]")
+    agent.close()

@@ -41,7 +41,8 @@ def build_site(folder: Path, model_cache: Path) -> Site:
     settings = load_settings(
         db_path=folder / "qc.duckdb", model_cache_dir=model_cache,
         privacy=PrivacyConfig(keep_raw_transcripts=True),
-        web=WebConfig(secret_key="test-secret-key-not-for-production", lockout_minutes=15, max_failed_logins=3),
+        web=WebConfig(secret_key="test-secret-key-not-for-production", lockout_minutes=15, max_failed_logins=3,
+                      reports_dir=folder / "coaching"),
     )
     results = []
     for name in CALLS:
