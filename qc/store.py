@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from qc.cases import REPEAT_WINDOW_DAYS
+from qc.errors import QCError
 from qc.records import CallResult
 from qc.rubric.context import stored_readings
 from qc.tone import AgentBaseline, update_baseline
@@ -365,6 +366,14 @@ class DatabaseBusy(RuntimeError):
     """Another process held the database for longer than we were willing to wait."""
 
 
+class StorageError(QCError):
+    """The database file could not be written (disk full, file size limit, I/O error).
+
+    Nothing half-written stays: the transaction is rolled back and DuckDB's log replays only whole
+    commits, so a re-run, once there is space, skips what was stored and scores the rest.
+    """
+
+
 class Store:
     """A DuckDB file with the hotline-qc schema. Use as a context manager or call ``close``.
 
@@ -399,9 +408,16 @@ class Store:
         try:
             yield self.con
         except BaseException:
-            self.con.rollback()
+            _rollback_quietly(self.con)
             raise
-        self.con.commit()
+        try:
+            self.con.commit()
+        except (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, OSError) as exc:
+            _rollback_quietly(self.con)
+            raise StorageError(
+                f"could not write {self.path} ({exc}); is the disk full? Everything stored before is intact: "
+                "run again once there is space, finished calls are skipped"
+            ) from exc
 
     def write(self, results: list[CallResult]) -> None:
         """Replace each call's rows with the new result, all calls in one transaction."""
@@ -625,6 +641,13 @@ class Store:
         cur = self.con.execute(sql, list(params))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.rollback()
+    except duckdb.Error:  # no transaction left to roll back (a failed commit already ended it)
+        pass
 
 
 def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:

@@ -177,3 +177,38 @@ def test_a_writer_gives_up_with_a_clear_error_when_the_database_stays_busy(tmp_p
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_a_full_disk_stops_writes_with_a_clear_error_and_keeps_every_stored_call(tmp_path):
+    """A real write failure: a child process whose file-size limit (RLIMIT_FSIZE) is hit mid-batch."""
+    import subprocess
+    import sys
+    import textwrap
+
+    db = tmp_path / "qc.duckdb"
+    script = textwrap.dedent(f"""
+        import os, resource, signal, sys
+        sys.path.insert(0, {str(__import__('pathlib').Path(__file__).resolve().parents[1])!r})
+        from tests.test_store import result
+        from qc.store import Store, StorageError
+        with Store({str(db)!r}) as store:
+            store.write([result("seed")])
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write returns EFBIG, like ENOSPC on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize({str(db)!r}) + 300_000, resource.RLIM_INFINITY))
+        stored = 1
+        try:
+            for i in range(5000):
+                with Store({str(db)!r}) as store:
+                    store.write([result(f"call{{i:05d}}", text="您好，请问有什么可以帮您" * 30)])
+                stored += 1
+        except StorageError as exc:
+            print(stored, exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    stored, message = out.stdout.split(" ", 1)
+    assert "is the disk full?" in message and "run again" in message
+    with Store(db) as store:  # reopened without the limit: every committed call is there, nothing torn
+        assert store.con.execute("SELECT count(*), count(DISTINCT call_id) FROM calls").fetchone() == (int(stored), int(stored))
+        assert store.con.execute("SELECT count(DISTINCT call_id) FROM utterances").fetchone()[0] == int(stored)
+        store.write([result("after")])
