@@ -138,7 +138,7 @@ def _with_store_history(store: Store, result: CallResult, settings: Settings) ->
         prior = store.prior_calls(result.meta.caller_hash, result.case.case_type, result.meta.started_at, result.call_id)
         result = with_history(result, prior, settings)
     own, team = store.tone_baselines(result.meta.agent_id, result.meta.line)
-    return with_tone(result, own, team)
+    return with_tone(result, own, team, settings)
 
 
 def _record(settings: Settings, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:

@@ -25,6 +25,7 @@ from qc.errors import BadRecording, ConfigError
 from qc.pii import PiiOptions, detect_pii, redact_utterances
 from qc.records import Alert, AudioInfo, CallMeta, CallResult, Evidence, PersonalData, SpeakersStatus, Utterance
 from qc.rubric import CallContext, evaluate, load_rubric
+from qc.rubric.schema import rubric_tests_measures
 from qc.sources import call_id_for
 from qc.speakers import (
     assign_mono_roles,
@@ -173,11 +174,21 @@ def with_history(result: CallResult, prior_calls: int, settings: Settings) -> Ca
     return replace(result, **evaluate(rubric, ctx).call_fields())
 
 
-def with_tone(result: CallResult, agent_baseline: AgentBaseline | None, team_baseline: AgentBaseline | None) -> CallResult:
-    """Score the call's tone against the agent's baseline as it stood before this call (the writer's step)."""
+# Call-level tone the rubric can test: ``measure: {name: agent_arousal, above: 0.8}``.
+TONE_MEASURES = ("agent_arousal", "agent_negativity", "caller_distress", "caller_anger")
+
+
+def with_tone(result: CallResult, agent_baseline: AgentBaseline | None, team_baseline: AgentBaseline | None,
+              settings: Settings | None = None) -> CallResult:
+    """Score the call's tone against the agent's baseline as it stood before this call (the writer's step).
+
+    With ``settings``, a rubric that tests tone measures is judged again now that they exist.
+    """
     if result.status != "scored" or len(result.heard) != len(result.utterances):
         return result
     tones, call_tone, tone_alerts = score_call_tone(result.utterances, result.heard, agent_baseline, team_baseline)
+    if settings is not None:
+        result = _judged_with_tone(result, call_tone, settings)
     raised = tuple(
         Alert(a.kind, a.severity, a.start, f"{a.message_zh} / {a.message_en}",
               tuple(Evidence(a.start, a.end, result.utterances[a.utterance].role if a.utterance is not None else "unknown", word,
@@ -186,6 +197,18 @@ def with_tone(result: CallResult, agent_baseline: AgentBaseline | None, team_bas
         for a in tone_alerts
     )
     return replace(result, tones=tones, call_tone=call_tone, alerts=result.alerts + raised)
+
+
+def _judged_with_tone(result: CallResult, call_tone, settings: Settings) -> CallResult:
+    _, line = settings.line(result.meta.line)
+    rubric = load_rubric(settings.rubrics_dir / line.rubric)
+    if not rubric_tests_measures(rubric):
+        return result
+    measures = {name: getattr(call_tone, name).value for name in TONE_MEASURES}
+    duration = result.audio.duration_s if result.audio else 0.0
+    ctx = CallContext(result.utterances, duration, result.meta, roles_known=result.speakers_status != "unresolved",
+                      repeat_count=result.case.repeat_count, measures=measures)
+    return replace(result, **evaluate(rubric, ctx).call_fields())
 
 
 def failed_result(

@@ -17,6 +17,7 @@ from qc.config import Settings
 from qc.records import CallMeta, CallResult, Utterance, Word
 from qc.rubric import CallContext, Rubric, evaluate, load_rubric
 from qc.rubric.context import parse_readings
+from qc.pipeline import TONE_MEASURES
 from qc.store import LazyRow, Store
 
 
@@ -56,6 +57,11 @@ def rescore(store: Store, settings: Settings, line: str | None = None, rubric_pa
     return summary
 
 
+def measures_from_row(call: dict) -> dict[str, float]:
+    """The call's stored tone measures, for rubric conditions like ``measure: {name: agent_arousal, above: 0.8}``."""
+    return {name: float(call[name]) for name in TONE_MEASURES if call.get(name) is not None}
+
+
 def rescore_one(rubric: Rubric, call: dict) -> CallResult:
     utterances = tuple(utterance_from_row(u) for u in call["utterances"])
     meta = CallMeta(line=call["line"], agent_id=call["agent_id"], caller_hash=call["caller_hash"], started_at=call["started_at"])
@@ -64,6 +70,7 @@ def rescore_one(rubric: Rubric, call: dict) -> CallResult:
         utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved",
         pinyin=pinyin if all(p is not None for p in pinyin) else None,
         repeat_count=call.get("repeat_count"),
+        measures=measures_from_row(call),
     )
     judged = evaluate(rubric, ctx)
     return CallResult(

@@ -577,7 +577,7 @@ class Store:
         """Scored calls of a line with their utterances (words included), ready for the rubric."""
         calls = self._rows(
             "SELECT call_id, path, line, agent_id, caller_hash, started_at, duration_s, speakers_status, pipeline_version, score, "
-            "repeat_count "
+            "repeat_count, agent_arousal, agent_negativity, caller_distress, caller_anger "
             "FROM calls WHERE status = 'scored' AND line = ? ORDER BY call_id",
             line,
         )

@@ -104,3 +104,37 @@ def test_tone_is_stored_folded_into_the_baseline_once_and_survives_rescoring(hea
         assert store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'urgent_case'", [result.call_id]).fetchone()[0] == 1
         own, _ = store.tone_baselines("A007", "12345")
         assert own is not None and own.utterances == agent_utterances
+
+
+def test_a_rubric_can_judge_the_agents_tone(heard, tmp_path):
+    """An item on the tone measures is judged by the writer once tone exists, and again on re-scoring."""
+    import shutil
+
+    import yaml
+
+    from qc.rescore import rescore
+
+    settings, result = heard
+    rubrics = tmp_path / "rubrics"
+    shutil.copytree(settings.rubrics_dir, rubrics)
+    rubric = yaml.safe_load((rubrics / "12345.yaml").read_text(encoding="utf-8"))
+    rubric["version"] = rubric["version"] + "-tone"
+    rubric["items"].append({"id": "composure", "title": "情绪平稳 / Stays composed", "points": 10,
+                            "check": {"not": {"measure": {"name": "agent_arousal", "above": 0.6}}}})
+    (rubrics / "12345.yaml").write_text(yaml.safe_dump(rubric, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    settings = settings.model_copy(update={"rubrics_dir": rubrics, "db_path": tmp_path / "qc.duckdb"})
+    truth = ground_truth(NAME)
+    agitated = set(truth["tone"]["agitated_agent_turns"])
+    calm = [h.features for h, u in zip(result.heard, result.utterances) if u.role == "agent" and _turn_of(u, truth) not in agitated]
+    usual = update_baseline(AgentBaseline("A007"), calm * 8)
+
+    before = next(v for v in score_call(SAMPLES / f"{NAME}.flac", read_meta(SAMPLES / f"{NAME}.flac", CallMeta()), settings).verdicts
+                  if v.item_id == "composure")
+    assert before.verdict == "na"  # the worker has no tone yet
+    judged = with_tone(result, usual, None, settings)
+    composure = next(v for v in judged.verdicts if v.item_id == "composure")
+    assert composure.verdict == "fail" and "agent_arousal" in composure.reason
+    with Store(settings.db_path) as store:
+        store.write([judged])
+        rescore(store, settings, line="12345")
+        assert store.con.execute("SELECT verdict FROM rule_hits WHERE item_id = 'composure'").fetchone()[0] == "fail"

@@ -388,3 +388,17 @@ def expand_lists(data: dict, path: Path, lines: dict[Location, int]) -> dict:
     expanded = expand(data, ())
     expanded["phrase_lists"] = lists
     return expanded
+
+
+def rubric_tests_measures(rubric: Rubric) -> bool:
+    """Whether any item, case type or urgency rule tests a ``measure`` (tone, set after the rubric first runs)."""
+    return _has_measure((rubric.items, rubric.case_types, rubric.urgency))
+
+
+def _has_measure(node: object) -> bool:
+    if isinstance(node, Measure):
+        return True
+    if isinstance(node, tuple):
+        return any(_has_measure(x) for x in node)
+    fields = getattr(type(node), "model_fields", None)
+    return bool(fields) and any(_has_measure(getattr(node, name)) for name in fields)
