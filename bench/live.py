@@ -6,6 +6,7 @@
      distress  - the caller talks of self-harm (ground truth tone.caller_distress_turns, or the
                  urgent self-harm dev call);
      danger    - the caller reports a collapse, gas leak, fire (urgent dev calls);
+     urgent    - any of the two: the rubric's urgency (特急) rules should fire;
      agent     - the agent is agitated or uses impatient / forbidden words (tone.agitated_agent_turns,
                  annotations.forbidden_words); stereo calls only, where the agent's channel is known.
    Every agent is scored against their line's team baseline, heard from the calm agent turns of that
@@ -73,6 +74,7 @@ def labelled_calls() -> list[dict]:
             "line": meta.get("line", "12345"),
             "distress": bool(tone.get("caller_distress_turns")) or "不想活" in description,
             "danger": notes.get("urgency") == "urgent" and "不想活" not in description,
+            "urgent": notes.get("urgency") == "urgent" or bool(tone.get("caller_distress_turns")),
             "agent": bool(tone.get("agitated_agent_turns")) or bool(notes.get("forbidden_words")),
             "agitated": bool(tone.get("agitated_agent_turns")),
             "agitated_turns": [truth["turns"][i] for i in tone.get("agitated_agent_turns", [])],
@@ -135,7 +137,7 @@ def accuracy(settings) -> dict:
         agent_alerts = [a for a in alerts if a.kind in AGENT_KINDS or a.kind.startswith("rubric_")]
         turns_hit = sum(any(t["start"] - 0.5 <= a.call_time_s <= t["end"] + 1.5 for a in agent_alerts) for t in call["agitated_turns"])
         per_call.append({
-            "call": call["name"], "stereo": call["stereo"], "labels": {k: call[k] for k in ("distress", "danger", "agent", "agitated")},
+            "call": call["name"], "stereo": call["stereo"], "labels": {k: call[k] for k in ("distress", "danger", "urgent", "agent", "agitated")},
             "alerts": kinds, "agitated_turns": len(call["agitated_turns"]), "agitated_turns_alerted": turns_hit,
             "seconds": round(time.perf_counter() - started, 1),
         })
@@ -154,7 +156,8 @@ def accuracy(settings) -> dict:
     return {
         "calls": len(per_call),
         "distress": score("distress", lambda c: "caller_distress" in c["alerts"]),
-        "danger": score("danger", lambda c: "caller_danger" in c["alerts"] or "urgent_case" in c["alerts"]),
+        "danger": score("danger", lambda c: "caller_danger" in c["alerts"]),
+        "urgent": score("urgent", lambda c: "urgent_case" in c["alerts"]),
         "agent_tone": score("agent", lambda c: any(k in AGENT_KINDS or k.startswith("rubric_") for k in c["alerts"]),
                             eligible=lambda c: c["stereo"]),
         "agent_agitation_only": score("agitated", lambda c: "agent_agitated" in c["alerts"], eligible=lambda c: c["stereo"]),
@@ -227,7 +230,8 @@ def main() -> None:
              "this 2-core machine. Labels: audio_samples/*.json (tone block) and devset annotations; see bench/live.py.", "",
              "## Alerts per call against the labels", "", "| alert | calls | positives | precision | recall | false alarms | missed |",
              "|---|---|---|---|---|---|---|"]
-    for key, label in (("distress", "caller distress (self-harm)"), ("danger", "danger / urgent case"),
+    for key, label in (("distress", "caller distress (self-harm words)"), ("danger", "caller danger (collapse, gas, fire words)"),
+                       ("urgent", "urgent case (特急, the rubric's urgency rules)"),
                        ("agent_tone", "agent tone (agitation or impatient/forbidden words), stereo"),
                        ("agent_agitation_only", "agent agitation (voice: louder, higher, faster) only, stereo")):
         r = acc[key]

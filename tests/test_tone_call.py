@@ -63,11 +63,14 @@ def test_live_path_one_utterance_at_a_time_matches_the_batch():
     batch, _, batch_alerts = analyse_call_tone(channels, 16000, utterances, None, baseline, options=OPTIONS)
     last: dict = {}
     live_alerts = []
+    earlier = []  # the agent's utterances so far in the call, as the live path keeps them
     for index, utterance in enumerate(utterances):
         if utterance.role != "agent":
             continue
         signal = channels[utterance.channel]
-        tone = utterance_tone(utterance, signal, 16000, None, team=baseline, index=index, options=OPTIONS)
+        tone = utterance_tone(utterance, signal, 16000, None, team=baseline, index=index, options=OPTIONS,
+                              in_call=update_baseline(AgentBaseline("agent"), earlier))
+        earlier.append(tone.features)
         assert tone == batch[index]
         raised, last = cool_down(utterance_alerts(tone, OPTIONS), last, OPTIONS.cooldown_s)
         live_alerts += raised

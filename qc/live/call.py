@@ -189,7 +189,9 @@ class LiveCall:
         local = replace(utterance, start=utterance.start - segment.start_s, end=utterance.end - segment.start_s,
                         words=tuple(w._replace(start=w.start - segment.start_s, end=w.end - segment.start_s) for w in utterance.words))
         if utterance.role == "agent":
-            tone = utterance_tone(local, segment.audio, self.start.sample_rate, self.baseline, team=self.team_baseline, index=index)
+            earlier = update_baseline(AgentBaseline("agent"), self.agent_features)
+            tone = utterance_tone(local, segment.audio, self.start.sample_rate, self.baseline, team=self.team_baseline, index=index,
+                                  in_call=earlier)
             self.agent_features.append(tone.features)
         else:
             own = self._caller_baselines.get(utterance.speaker, AgentBaseline(utterance.speaker))

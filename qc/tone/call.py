@@ -82,14 +82,16 @@ def utterance_tone(
     model: EmotionModel | None = None,
     options: ToneOptions = DEFAULT_OPTIONS,
     prosody: ProsodyOptions = DEFAULT_PROSODY,
+    in_call: AgentBaseline | None = None,
 ) -> UtteranceTone:
-    """Tone of one utterance (the live path): hear it, then score it against ``baseline``."""
+    """Tone of one utterance (the live path): hear it, then score it against ``baseline`` (and
+    ``in_call``, the speaker's earlier utterances in this call)."""
     heard = hear_utterance(utterance, signal, sample_rate, model=model, prosody=prosody)
-    return _score(utterance, heard, baseline, team, index, lexicon or load_lexicon(), options)
+    return _score(utterance, heard, baseline, team, index, lexicon or load_lexicon(), options, in_call)
 
 
 def _score(utterance: Utterance, heard: HeardUtterance, baseline: AgentBaseline | None, team: AgentBaseline | None,
-           index: int, lexicon: Lexicon, options: ToneOptions) -> UtteranceTone:
+           index: int, lexicon: Lexicon, options: ToneOptions, in_call: AgentBaseline | None = None) -> UtteranceTone:
     return score_utterance(
         heard.features,
         find_cues(utterance.text, lexicon),
@@ -101,6 +103,7 @@ def _score(utterance: Utterance, heard: HeardUtterance, baseline: AgentBaseline 
         end=utterance.end,
         model_scores=heard.model_scores,
         options=options,
+        in_call=in_call,
     )
 
 
@@ -126,7 +129,9 @@ def score_call_tone(
     tones: list[UtteranceTone] = []
     for index, (utterance, sound) in enumerate(zip(utterances, heard)):
         if utterance.role == "agent":
-            tone = _score(utterance, sound, agent_baseline, team_baseline, index, lexicon, options)
+            earlier = in_call.get("agent", AgentBaseline("agent"))
+            tone = _score(utterance, sound, agent_baseline, team_baseline, index, lexicon, options, earlier)
+            in_call["agent"] = update_baseline(earlier, [tone.features])
         else:
             own = in_call.get(utterance.speaker, AgentBaseline(utterance.speaker))
             tone = _score(utterance, sound, own, None, index, lexicon, caller_options)

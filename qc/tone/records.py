@@ -84,6 +84,9 @@ class UtteranceTone:
     negativity: float = 0.0
     reasons: tuple[str, ...] = ()  # plain words, English; alerts carry the Chinese
     model_scores: dict[str, float] = field(default_factory=dict)  # an optional EmotionModel's output
+    # Against the agent's own earlier utterances in this call: what a cold-start (team) comparison must
+    # agree with before it raises an agitation alert, so a voice unlike the team's is not flagged.
+    in_call_zscores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ class ToneOptions:
 
 
 DEFAULT_OPTIONS = ToneOptions()
+# An agent's earlier utterances in the same call, once there are three, as a second reference.
+IN_CALL_POLICY = BaselinePolicy(min_utterances=3)
 
 
 def score_utterance(
@@ -102,10 +104,15 @@ def score_utterance(
     end: float | None = None,
     model_scores: Mapping[str, float] | None = None,
     options: ToneOptions = DEFAULT_OPTIONS,
+    in_call: AgentBaseline | None = None,
 ) -> UtteranceTone:
     """Tone of one utterance: z-scores against ``baseline`` (``team`` while the agent is new),
-    arousal from the z-scores, negativity from the words (and an emotion model's output, if any)."""
+    arousal from the z-scores, negativity from the words (and an emotion model's output, if any).
+
+    ``in_call``: the speaker's earlier utterances in this call, compared too (see ``_agent_alerts``).
+    """
     z, source = zscores(features, baseline, team, options.baseline_policy)
+    in_call_z = zscores(features, in_call, None, IN_CALL_POLICY)[0] if in_call is not None else {}
     scores = dict(model_scores or {})
     return UtteranceTone(
         index=index,
@@ -120,6 +127,7 @@ def score_utterance(
         negativity=_negativity(cues, role, scores, options),
         reasons=_reasons(z, cues, role, options),
         model_scores=scores,
+        in_call_zscores=in_call_z,
     )
 
 
@@ -264,12 +272,21 @@ def _reasons(z: Mapping[str, float], cues: TextCues, role: Role, options: ToneOp
     return tuple(out)
 
 
+def _agitated(z: Mapping[str, float], role: Role, options: ToneOptions) -> bool:
+    deviations = _deviations(z, role, options)
+    return len(deviations) >= 2 and bool(deviations.keys() & {"loudness_db", "pitch_st"})
+
+
 def _agent_alerts(tone: UtteranceTone, options: ToneOptions) -> list[ToneAlert]:
     out: list[ToneAlert] = []
     deviations = _deviations(tone.zscores, tone.role, options)
     acoustic = deviations.keys() & {"loudness_db", "pitch_st"}
+    # A new agent is compared with the team, whose voices differ from theirs: the change must also show
+    # against their own earlier utterances in this call, else a voice merely unlike the team's is flagged.
+    cold_start_confirmed = tone.baseline_source != "team" or _agitated(tone.in_call_zscores, tone.role, options)
     if (
-        tone.baseline_source in ("agent", "team")
+        cold_start_confirmed
+        and tone.baseline_source in ("agent", "team")
         and tone.features.duration_s >= options.min_agitation_duration_s
         and len(deviations) >= 2
         and acoustic
