@@ -17,9 +17,9 @@ from qc.store import Store
 # kind -> (setting, tables). Order matters: call rows go last, after everything hanging off them.
 KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("raw_transcripts", "raw_transcripts_days", ("utterances_raw",)),
-    ("transcripts", "transcripts_days", ("utterances", "call_text", "pii_spans")),
+    ("transcripts", "transcripts_days", ("utterances", "call_text", "asr_corrections", "pii_spans")),
     ("failures", "failures_days", ("failures",)),
-    ("results", "results_days", ("rule_hits", "scores", "alerts", "utterance_tone", "utterances_raw", "utterances", "call_text", "pii_spans", "calls")),
+    ("results", "results_days", ("rule_hits", "scores", "alerts", "utterance_tone", "utterances_raw", "utterances", "call_text", "asr_corrections", "pii_spans", "calls")),
 )
 
 

@@ -62,6 +62,13 @@ class AsrConfig(BaseModel):
     # How the line's vocabulary reaches Whisper: not at all, as faster-whisper "hotwords", or as the
     # initial prompt. Chosen by measurement (bench/asr.py).
     vocabulary: Literal["off", "hotwords", "prompt"] = "off"
+    # After decoding: replace a stretch of words that sounds like a term of the line's vocabulary, only
+    # where the decoder itself was unsure of those words (bench/asr.py: -29.5 % CER with the rest).
+    correction: bool = True
+    correction_max_probability: float = Field(0.7, gt=0, le=1)  # a homophone: every sound the same
+    correction_max_probability_near: float = Field(0.35, gt=0, le=1)  # a sound changes too
+    correction_min_similarity: float = Field(0.85, gt=0, le=1)
+    punctuation: bool = True  # ，。？ from pauses and question words (Chinese lines)
     # Silero's speech probabilities drop on 8 kHz telephone audio: at 0.5 it heard 59 % of one
     # sample caller's speech and none of one agent's; at 0.25 it heard 85-100 % of every channel
     # (audio_samples/, measured 2026-11). Wideband audio keeps a stricter threshold.
@@ -170,11 +177,11 @@ class Settings(BaseSettings):
     lines: dict[str, LineConfig] = {
         "12345": LineConfig(),
         # English seats of a 12345 line (Guangzhou runs four): same rubric, English decoding.
-        "12345-en": LineConfig(name="12345 English service", language="en", script="none"),
+        "12345-en": LineConfig(name="12345 English service", language="en", script="none", vocabulary=None),
         # Hong Kong 1823: Cantonese, English and Mandarin callers; language detected per call,
         # Traditional characters (Hong Kong variants) in the transcript.
         "1823": LineConfig(name="1823 政府熱線", language=None, script="s2hk", rubric="1823.yaml", pii_region="hk"),
-        "12320": LineConfig(name="12320 卫生健康热线", rubric="12320.yaml"),
+        "12320": LineConfig(name="12320 卫生健康热线", rubric="12320.yaml", vocabulary="vocabulary/12320.txt"),
     }
     asr: AsrConfig = AsrConfig()
     speakers: SpeakerConfig = SpeakerConfig()

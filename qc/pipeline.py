@@ -77,6 +77,7 @@ class Speakers:
     warnings: tuple[str, ...]
     role_rule: str | None = None
     role_confidence: float | None = None
+    corrections: tuple = ()  # (channel, qc.correction.Correction)
 
 
 def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
@@ -128,6 +129,7 @@ def score_call(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
             speakers_status=speakers.status,
             role_rule=speakers.role_rule,
             role_confidence=speakers.role_confidence,
+            corrections=speakers.corrections,
             utterances=utterances,
             personal_data=personal,
             heard=heard,
@@ -231,9 +233,8 @@ def failed_result(
 
 
 def _vocabulary(line: LineConfig, transcriber: Transcriber) -> tuple[str, ...]:
-    if transcriber.options.vocabulary == "off" or not line.vocabulary:
-        return ()
-    return load_vocabulary(transcriber.rubrics_dir / line.vocabulary)
+    """The line's terms: they correct the transcript, and hint the decoder where asr.vocabulary says so."""
+    return load_vocabulary(transcriber.rubrics_dir / line.vocabulary) if line.vocabulary else ()
 
 
 def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcriber: Transcriber, timer: StageTimer,
@@ -263,8 +264,9 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
                 f"the voice on the agent channel does not match agent {meta.agent_id}'s voiceprint (similarity {similarity:.2f} < "
                 f"{settings.speakers.voiceprint_threshold:.2f}): someone else may be using this login, or the channels are swapped"
             )
+    corrections = tuple((ch, c) for ch, t in transcripts.items() for c in t.corrections)
     return Speakers(tuple(utterances), "stereo", "channels", main.language, main.language_probability, tuple(warnings),
-                    "channel", similarity)
+                    "channel", similarity, corrections)
 
 
 def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, settings: Settings, timer: StageTimer,
@@ -299,7 +301,7 @@ def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, setti
             rule, similarity = None, None
             warnings.append(f"speakers unresolved: {diarization.reason}")
     return Speakers(tuple(utterances), "mono", status, transcript.language, transcript.language_probability, tuple(warnings),
-                    rule, similarity if rule == "voiceprint" else None)
+                    rule, similarity if rule == "voiceprint" else None, tuple((None, c) for c in transcript.corrections))
 
 
 def _voiceprint_speaker(raw_centroids: dict, meta: CallMeta, settings: Settings) -> tuple[str | None, float | None]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
+    from qc.correction import Correction
     from qc.tone.call import HeardUtterance
     from qc.tone.records import CallTone, UtteranceTone
 
@@ -162,6 +163,8 @@ class CallResult:
     raw_utterances: tuple[Utterance, ...] = ()
     # Tone: each utterance's prosody, measured by the worker from the audio; scored against the agent's
     # baseline by the writer (where the baselines live) into ``tones`` and ``call_tone``.
+    # Words the recogniser wrote that were corrected to the line's vocabulary: (channel, correction).
+    corrections: tuple[tuple[int | None, Correction], ...] = ()
     heard: tuple[HeardUtterance, ...] = ()
     tones: tuple[UtteranceTone, ...] = ()
     call_tone: CallTone | None = None

@@ -77,8 +77,6 @@ class Transcriber:
         self.model = whisper_model(str(folder), asr.device, asr.compute_type, threads, settings.workers)
         self.options = asr
         self.rubrics_dir = settings.rubrics_dir
-        default = settings.lines.get(settings.default_line)
-        self.default_vocabulary = load_vocabulary(settings.rubrics_dir / default.vocabulary) if default and default.vocabulary else ()
 
     def transcribe(
         self, audio: np.ndarray, language: str | None, script: str, narrowband: bool = False, vocabulary: tuple[str, ...] = ()
@@ -97,22 +95,19 @@ class Transcriber:
 
     def cleaning(self, script: str, language: str | None, vocabulary: tuple[str, ...]) -> Cleaning:
         asr = self.options
-        corrector = None
-        if getattr(asr, "correction", True):
-            # Until the pipeline hands over the line's vocabulary with hints off, use the default line's.
-            terms = vocabulary or (self.default_vocabulary if asr.vocabulary == "off" else ())
-            corrector = _corrector(terms, script, correction_options(asr)) if terms else None
         chinese = language in ("zh", "yue")
-        punctuation = PunctuationOptions() if chinese and getattr(asr, "punctuation", True) else None
+        # The line's vocabulary corrects Chinese transcripts (pinyin space); it hints the decoder only
+        # where asr.vocabulary asks for it.
+        corrector = _corrector(vocabulary, script, correction_options(asr)) if asr.correction and chinese and vocabulary else None
+        punctuation = PunctuationOptions() if chinese and asr.punctuation else None
         return Cleaning(script, corrector, punctuation, LOG_PROB_THRESHOLD)
 
 
 def correction_options(asr: AsrConfig) -> CorrectionOptions:
-    """The correction settings of ``asr`` (read with defaults, so older configs without them still work)."""
     return CorrectionOptions(
-        max_probability=getattr(asr, "correction_max_probability", CorrectionOptions.max_probability),
-        max_probability_near=getattr(asr, "correction_max_probability_near", CorrectionOptions.max_probability_near),
-        min_similarity=getattr(asr, "correction_min_similarity", CorrectionOptions.min_similarity),
+        max_probability=asr.correction_max_probability,
+        max_probability_near=asr.correction_max_probability_near,
+        min_similarity=asr.correction_min_similarity,
     )
 
 

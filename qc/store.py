@@ -27,7 +27,7 @@ from qc.tone import AgentBaseline, update_baseline
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -350,9 +350,25 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE calls ADD COLUMN role_rule VARCHAR",
         "ALTER TABLE calls ADD COLUMN role_confidence DOUBLE",
     ],
+    11: [
+        # What the recogniser wrote and what the line's vocabulary corrected it to, with the decoder's
+        # own confidence: every correction can be checked (and counted) by anyone.
+        """CREATE TABLE asr_corrections (
+            call_id VARCHAR NOT NULL,
+            channel INTEGER,
+            original VARCHAR,
+            replacement VARCHAR,
+            start_s DOUBLE,
+            end_s DOUBLE,
+            probability DOUBLE,
+            pinyin_distance DOUBLE,
+            term VARCHAR
+        )""",
+        "CREATE INDEX asr_corrections_call ON asr_corrections(call_id)",
+    ],
 }
 
-CALL_TABLES = ("utterances", "utterances_raw", "call_text", "utterance_tone", "pii_spans", "rule_hits", "scores", "alerts", "calls")
+CALL_TABLES = ("utterances", "utterances_raw", "call_text", "asr_corrections", "utterance_tone", "pii_spans", "rule_hits", "scores", "alerts", "calls")
 # Alerts that the rubric raises (re-scoring replaces these; tone alerts stay).
 RUBRIC_ALERT_KINDS = ("urgent_case", "critical_fail")
 # The columns of calls that a rubric (re-)scoring sets.
@@ -434,6 +450,7 @@ class Store:
             "utterances_raw": raw_utterances_table(results),
             "call_text": call_text_table(results),
             "utterance_tone": utterance_tone_table(results),
+            "asr_corrections": corrections_table(results),
         }
         failures = failures_table([r for r in results if r.status == "failed"])
         with self._transaction() as con:
@@ -865,6 +882,21 @@ def raw_utterances_table(results: list[CallResult]) -> pa.Table:
 def call_text_table(results: list[CallResult]) -> pa.Table:
     rows = [dict(call_id=r.call_id, text=" ".join(u.text for u in r.utterances)) for r in results if r.utterances]
     return pa.Table.from_pylist(rows, schema=pa.schema([("call_id", pa.string()), ("text", pa.string())]))
+
+
+def corrections_table(results: list[CallResult]) -> pa.Table:
+    rows = [
+        dict(call_id=r.call_id, channel=channel, original=c.original, replacement=c.replacement, start_s=c.start, end_s=c.end,
+             probability=c.probability, pinyin_distance=c.pinyin_distance, term=c.term)
+        for r in results
+        for channel, c in r.corrections
+    ]
+    schema = pa.schema(
+        [("call_id", pa.string()), ("channel", pa.int32()), ("original", pa.string()), ("replacement", pa.string()),
+         ("start_s", pa.float64()), ("end_s", pa.float64()), ("probability", pa.float64()), ("pinyin_distance", pa.float64()),
+         ("term", pa.string())]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def utterance_tone_table(results: list[CallResult]) -> pa.Table:

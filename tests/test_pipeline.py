@@ -152,3 +152,18 @@ def test_empty_files_are_told_apart_by_path(settings, tmp_path):
     a = score_call(tmp_path / "a.wav", CallMeta(), settings)
     b = score_call(tmp_path / "b.wav", CallMeta(), settings)
     assert a.call_id != b.call_id
+
+
+def test_vocabulary_corrections_are_applied_and_stored_with_the_call(settings):
+    from qc.store import Store
+
+    path = SAMPLES / "devset" / "dev01_social_card.flac"
+    result = score_call(path, read_meta(path, CallMeta()), settings)
+    assert result.corrections, "the recogniser's 不办/不卡 are corrected to the line's 补办/补卡"
+    channel, first = result.corrections[0]
+    assert channel in (0, 1) and first.replacement in first.term and first.probability < settings.asr.correction_max_probability
+    assert any(first.replacement in u.text for u in result.utterances)
+    with Store(settings.db_path) as store:
+        store.write([result])
+        stored = store.con.execute("SELECT count(*) FROM asr_corrections WHERE call_id = ?", [result.call_id]).fetchone()[0]
+    assert stored == len(result.corrections)

@@ -41,33 +41,25 @@ def test_without_correction_or_punctuation_the_words_stay_as_decoded():
 
 def test_settings_switch_correction_and_punctuation_and_the_line_vocabulary_is_used():
     transcriber = Transcriber.__new__(Transcriber)  # no model: only the cleaning settings are read
-    transcriber.default_vocabulary = ("补办",)
     transcriber.options = AsrConfig()
     cleaning = transcriber.cleaning("t2s", "zh", ("咨询",))
     assert [t.text for t in cleaning.corrector.terms] == ["咨询"] and cleaning.punctuation is not None
-    # The pipeline passes no vocabulary while hints are off: the default line's is used.
-    assert [t.text for t in transcriber.cleaning("t2s", "zh", ()).corrector.terms] == ["补办"]
-    assert transcriber.cleaning("none", "en", ()).punctuation is None
-    transcriber.options = _Off()
+    # A line without vocabulary gets no correction; English is neither corrected in pinyin nor punctuated.
+    assert transcriber.cleaning("t2s", "zh", ()).corrector is None
+    english = transcriber.cleaning("none", "en", ("咨询",))
+    assert english.punctuation is None and english.corrector is None
+    transcriber.options = AsrConfig(correction=False, punctuation=False)
     off = transcriber.cleaning("t2s", "zh", ("咨询",))
     assert off.corrector is None and off.punctuation is None
 
 
 def test_vocabulary_terms_follow_the_lines_script():
     transcriber = Transcriber.__new__(Transcriber)
-    transcriber.default_vocabulary = ()
     transcriber.options = AsrConfig()
     corrector = transcriber.cleaning("s2hk", "zh", ("补办",)).corrector
     segments, _, corrections = clean_segments(CALL[1:2], Cleaning("s2hk", corrector))
     assert segments[0].text.endswith("補辦") and corrections[0].replacement == "補辦"
 
-
-class _Off:
-    """An ASR config with both switches off (read with getattr, so it works before AsrConfig has them)."""
-
-    vocabulary = "off"
-    correction = False
-    punctuation = False
 
 
 def test_a_decoding_loop_is_cut_in_the_words_too():

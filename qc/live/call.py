@@ -21,7 +21,7 @@ from qc.pipeline import protect
 from qc.records import CallMeta, Utterance, Word
 from qc.rubric import CallContext, Rubric
 from qc.rubric.evaluate import classify, evaluate_item
-from qc.speech import Transcriber
+from qc.speech import Transcriber, load_vocabulary
 from qc.tone import AgentBaseline, BaselinePolicy, cool_down, update_baseline, utterance_alerts, utterance_tone
 from qc.tone.call import CALLER_MIN_UTTERANCES
 from qc.tone.records import ToneAlert
@@ -111,6 +111,7 @@ class LiveCall:
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (stream time at frame end, wall time)
         self.last_frame_at = time.time()
         self.agent_channel = self.start.agent_channel if self.start.agent_channel is not None else self.line.agent_channel
+        self.vocabulary = load_vocabulary(self.settings.rubrics_dir / self.line.vocabulary) if self.line.vocabulary else ()
 
     @property
     def audio_s(self) -> float:
@@ -169,7 +170,7 @@ class LiveCall:
     def _transcribe(self, channel: int, segment: Segment) -> Utterance | None:
         audio = segment.audio if self.start.sample_rate == TARGET_RATE else resample(segment.audio, self.start.sample_rate)
         transcript = self.transcriber.transcribe(audio, self.line.language, self.line.script,
-                                                 narrowband=self.start.sample_rate <= 8000)
+                                                 narrowband=self.start.sample_rate <= 8000, vocabulary=self.vocabulary)
         if not transcript.segments:
             return None
         joiner = " " if (transcript.language or self.line.language) == "en" else ""

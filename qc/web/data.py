@@ -188,6 +188,8 @@ def call_detail(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
         "appeals": _rows(con, "SELECT * FROM appeals WHERE call_id = ? ORDER BY filed_at", [call_id]),
         "final_score": final[0]["score"] if final else call["score"],
         "reviewed_by": final[0]["scored_by"].split(":", 1)[1] if final else None,
+        "corrections": _rows(con, "SELECT channel, original, replacement, start_s, probability FROM asr_corrections "
+                                  "WHERE call_id = ? ORDER BY start_s", [call_id]),
         "tone": _rows(con, "SELECT idx, role, start_s, end_s, arousal, negativity, cues, reasons FROM utterance_tone "
                            "WHERE call_id = ? ORDER BY start_s", [call_id]),
         "pii_spans": con.execute("SELECT count(*) FROM pii_spans WHERE call_id = ?", [call_id]).fetchone()[0],
