@@ -39,7 +39,9 @@ from qc.records import Utterance  # noqa: E402
 
 SENTENCES = ROOT / "bench" / "data" / "pii_sentences.jsonl"
 HELDOUT = ROOT / "bench" / "data" / "pii_heldout.jsonl"
-HELDOUT_TITLE = "Held-out (written 2026-11-26, detector never tuned on it)"
+HELDOUT_TITLE = "Held-out 1 (written 2026-11-26; its misses were then fixed by category, so no longer blind)"
+HELDOUT2 = ROOT / "bench" / "data" / "pii_heldout2.jsonl"
+HELDOUT2_TITLE = "Held-out 2 (written 2026-11-26 by someone who never saw the detector or the other lists; blind)"
 SAMPLE_LABELS = ROOT / "bench" / "data" / "pii_sample_labels.json"
 SAMPLES = ROOT / "audio_samples"
 REPORTS = ROOT / "reports" / "bench"
@@ -301,18 +303,23 @@ def markdown(report: dict) -> str:
              "**The test split is no longer blind.** Its first run (2026-11-26) gave ID P 1.000 R 0.895, phone "
              "P 1.000 R 0.949, card P 1.000 R 1.000 (all three R 0.940); three general fixes followed (a "
              "service number like 1823 inside a phone number, fillers and full stops between digit groups, "
-             "括號 in Hong Kong IDs). The unbiased figure is the held-out list below (bench/data/pii_heldout.jsonl, "
-             "written 2026-11-26 after those fixes, check digits generated, labels checked before the detector's "
-             "first run on it; the detector was never tuned on it).", "",
+             "括號 in Hong Kong IDs). Held-out list 1 (bench/data/pii_heldout.jsonl) was then written and run once "
+             "(ID R 0.737, phone R 0.746, card R 0.938); its misses were fixed by category (fillers, spaced and "
+             "English digits, country codes, 雙, spoken HKIDs, spelt surnames …) on new dev sentences, so it is no "
+             "longer blind either. The unbiased figure is held-out list 2 (bench/data/pii_heldout2.jsonl), written "
+             "by someone who saw neither the detector nor the other lists, and run once, after the fixes.", "",
              "Labelling: a name is every mention of a person's name (a surname with a title, 王先生 → 王; "
              "a surname spelt out, 弓长张, again); an address is a home or household precise to a street number "
              "or a unit/room, not a junction, an estate alone or a floor; line numbers (12345), 工号, "
              "order/ticket/tracking numbers, dates, prices, partial "
              "numbers (尾号) and company hotlines (400…) are not personal. 'fully covered': labelled spans whose every "
              "digit/letter lies under some finding of any kind (what redaction leaves intact is what leaks).", ""]
-    h = report["heldout"]
-    lines += [_verdict(f"the held-out set ({h['sentences']} sentences, {HELDOUT.relative_to(ROOT)})", h),
+    h, h2 = report["heldout"], report["heldout2"]
+    lines += [_verdict(f"the blind held-out set 2 ({h2['sentences']} sentences, {HELDOUT2.relative_to(ROOT)})", h2),
+              _verdict(f"held-out set 1 ({h['sentences']} sentences; first run before the fixes: ID R 0.737, phone R 0.746, "
+                       "card R 0.938, P 1.000)", h),
               _verdict("the test split (no longer blind)", s["test"]), ""]
+    lines += _split_section(f"{HELDOUT2_TITLE}: {h2['sentences']} sentences", h2, near_miss_types=True)
     lines += _split_section(f"{HELDOUT_TITLE}: {h['sentences']} sentences", h, near_miss_types=True)
     for split in ("test", "dev"):
         lines += _split_section(f"{split.capitalize()} split: {s[split]['sentences']} sentences", s[split])
@@ -337,6 +344,7 @@ def markdown(report: dict) -> str:
 def main() -> int:
     rows = load_sentences()
     heldout = load_sentences(HELDOUT, ("heldout",))
+    heldout2 = load_sentences(HELDOUT2, ("heldout2",))
     report = {
         "measured_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "match": f"same kind, overlap >= {MIN_IOU} of the union",
@@ -344,6 +352,7 @@ def main() -> int:
         "sentences": {"total": len(rows), "near_misses": sum(1 for r in rows if not r["spans"]),
                       "dev": score_sentences(rows, "dev"), "test": score_sentences(rows, "test")},
         "heldout": {"title": HELDOUT_TITLE, "file": str(HELDOUT.relative_to(ROOT)), **score_sentences(heldout, "heldout")},
+        "heldout2": {"title": HELDOUT2_TITLE, "file": str(HELDOUT2.relative_to(ROOT)), **score_sentences(heldout2, "heldout2")},
         "samples": score_samples(),
     }
     REPORTS.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,10 @@ or 半/钟 after it, and approximate or idiomatic runs (五六个, 十二三岁,
 Digit groups separated only by commas, dashes, spaces or an utterance break are joined into one number
 when together they have the length of a phone, ID or card number and none of them is a service number
 (12345, 110 ...). Two Whisper habits are undone: 要 for the phone's 幺 where it starts a mobile number,
-and (on English lines) digits as words, "five five five, two one eight".
+and (on English lines) digits as words, "five five five, two one eight". Hong Kong's 雙 before a digit
+doubles it ("九雙八七" is 9887), and lone numerals read one by one with spaces ("一 三 九 零 …", four or more)
+are digits. ``Normalised.groups`` keeps the digit groups as said, unjoined, each with its place in the input:
+``qc.pii.numbers`` chains them over the fillers and sentence breaks this module does not join across.
 
 Measured in tests/test_itn.py: a case list of 83 phrases (47 to rewrite: digit strings, cardinals, dates,
 times; 36 to leave: words and idioms made of numerals) written with this module, 83/83; and 30 phrases
@@ -25,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Normalised", "normalise_numbers", "parse_cardinal", "spoken_digits_to_arabic"]
+__all__ = ["DigitGroup", "Normalised", "normalise_numbers", "parse_cardinal", "spoken_digits_to_arabic"]
 
 # Digits as read on the phone, in both scripts, including the financial forms (壹贰叁 ...).
 DIGITS: dict[str, int] = {
@@ -97,10 +100,15 @@ JOIN_TOTALS: dict[int, float] = {
     11: 3.0, 18: 3.0, 17: 2.5, 16: 2.5, 19: 2.5, 12: 2.0, 13: 2.0, 15: 2.0, 8: 1.5, 7: 1.0, 10: 0.5}
 # Between digit groups of one number: commas, dashes, spaces, a full stop Whisper put in, or a
 # filler the caller said while reading it out ("幺三五，嗯，二七二七").
-_SEPARATOR = re.compile(r"(?:\s*[,，、。.\-－–—]?\s*[嗯呃啊哦]?\s*[,，、。.\-－–—]\s*|\s*[嗯呃]\s*|\s+)")
+_SEPARATOR = re.compile(r"(?:\s*[,，、。.\-－–—]?\s*[嗯呃啊哦]?\s*[,，、。.\-－–—]\s*|\s*[嗯呃杠槓]\s*|\s+)")
 _MAX_SEPARATOR = 5
 _CONTEXT = 8  # characters either side of a numeral run that decide what it is
 _GROUPS = ("digits", "word")
+# Hong Kong callers say a doubled digit with 雙 ("九雙八七" is 9887): 雙 before a digit is that digit.
+DOUBLE = frozenset("雙双")
+# Digits read one by one with a space between ("一 三 九 零 …", "5 3 7 2"): this many in a row make a
+# number even though each alone is a lone numeral.
+MIN_SPELLED = 4
 # Whisper's homophones of the phone's 幺 (yāo).
 YAO_HOMOPHONES = frozenset("要妖腰邀")
 ENGLISH_DIGITS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -109,19 +117,31 @@ _WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
 _ENGLISH_DIGIT = re.compile(rf"\b((?:double|triple)\s+)?({_WORD})\b", re.I)
 _ENGLISH_SEQUENCE = re.compile(
     rf"\b(?:(?:double|triple)\s+)?{_WORD}\b(?:[\s,\-]+(?:(?:double|triple)\s+)?{_WORD}\b){{2,}}", re.I)
-_SEPARATOR_TAIL = re.compile(r"([零〇洞幺一二两兩三四五六七八九0-9]{2,})[\s,，、\-]{1,3}$")
-_SEPARATOR_HEAD = re.compile(r"[\s,，、\-]{1,3}([零〇洞幺一二两兩三四五六七八九0-9]{2,})")
+_SEPARATOR_TAIL = re.compile(r"([零〇洞幺一二两兩三四五六七八九雙双0-9]{2,})[\s,，、\-]{1,3}$")
+_SEPARATOR_HEAD = re.compile(r"[\s,，、\-]{1,3}([零〇洞幺一二两兩三四五六七八九雙双0-9]{2,})")
+
+
+@dataclass(frozen=True)
+class DigitGroup:
+    """Digits read one by one at ``[start, end)`` of the input ("幺三八" → "138", "double six" → "66"),
+    before any joining: what a reader said between two pauses, or one English digit word."""
+
+    digits: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
 class Normalised:
     """Normalised text and, per output character, the input span ``[source_offsets[i], source_ends[i])``
-    it came from. A converted cardinal ("一百零五" → "105") maps each of its digits to the whole run."""
+    it came from. A converted cardinal ("一百零五" → "105") maps each of its digits to the whole run.
+    ``groups``: the digit-by-digit groups of the input, in order, unjoined (cardinals are not among them)."""
 
     text: str
     source: str
     source_offsets: tuple[int, ...]
     source_ends: tuple[int, ...]
+    groups: tuple[DigitGroup, ...] = ()
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """The input span ``[start, end)`` of the output span ``[start, end)`` covers."""
@@ -150,7 +170,9 @@ def spoken_digits_to_arabic(text: str) -> str:
 
 def normalise_numbers(text: str) -> Normalised:
     """Spoken numbers in ``text`` as Arabic digits, with the map back to ``text``'s characters."""
-    pieces = _join_groups(_convert_runs(text))
+    converted = _convert_runs(text)
+    groups = tuple(DigitGroup(p.out, p.start, p.end) for p in converted if p.kind in _GROUPS)
+    pieces = _join_groups(converted)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -162,7 +184,7 @@ def normalise_numbers(text: str) -> Normalised:
         else:  # raw and digit strings are one character per character
             starts.extend(range(p.start, p.end))
             ends.extend(range(p.start + 1, p.end + 1))
-    return Normalised("".join(out), text, tuple(starts), tuple(ends))
+    return Normalised("".join(out), text, tuple(starts), tuple(ends), groups)
 
 
 def _protected(text: str) -> set[int]:
@@ -177,15 +199,24 @@ def _in_digit_string(text: str, start: int, end: int) -> bool:
     return bool(before and before.group(1)) or bool(after and after.group(1))
 
 
+def _is_double(text: str, i: int) -> bool:
+    """雙 before a digit ("九雙八七", "雙七零二"); whether it is read as one is decided with its run."""
+    return text[i] in DOUBLE and i + 1 < len(text) and text[i + 1] in DIGITS
+
+
 def _runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of numeral characters outside idioms."""
     guarded = _protected(text)
     runs: list[tuple[int, int]] = []
     i = 0
+
+    def numeral(k: int) -> bool:
+        return (text[k] in DIGITS or text[k] in UNITS or _is_double(text, k)) and k not in guarded
+
     while i < len(text):
-        if (text[i] in DIGITS or text[i] in UNITS) and i not in guarded:
+        if numeral(i):
             j = i
-            while j < len(text) and (text[j] in DIGITS or text[j] in UNITS) and j not in guarded:
+            while j < len(text) and numeral(j):
                 j += 1
             runs.append((i, j))
             i = j
@@ -194,9 +225,31 @@ def _runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+def _spelled(text: str, runs: list[tuple[int, int]]) -> set[int]:
+    """Starts of lone numerals that are digits read one by one with spaces between ("一 三 九 零")."""
+    spelled: set[int] = set()
+    seq: list[int] = []
+    for k, (start, end) in enumerate(runs):
+        single = end - start == 1 and text[start] in DIGITS
+        if single and seq and text[runs[k - 1][1]:start].isspace():
+            seq.append(start)
+        else:
+            if len(seq) >= MIN_SPELLED:
+                spelled.update(seq)
+            seq = [start] if single else []
+    if len(seq) >= MIN_SPELLED:
+        spelled.update(seq)
+    return spelled
+
+
 def _convert_runs(text: str) -> list[_Piece]:
     converted: list[_Piece] = []
-    for start, end in _runs(text):
+    runs = _runs(text)
+    spelled = _spelled(text, runs)
+    for start, end in runs:
+        if start in spelled:
+            converted.append(_Piece("digits", _digit(text[start]), start, end))
+            continue
         # A run cannot start with 百/千/万/亿 ("千万别", "上万", "万一"): leave those characters be.
         while start < end and text[start] in UNITS and UNITS[text[start]] > 10:
             start += 1
@@ -224,7 +277,7 @@ def _yao_misheard(text: str, start: int, end: int) -> bool:
     """Whisper writes the phone's 幺 as 要 ("要三八，二七二七"): taken as 1 only where it starts a mobile
     number, 1[3-9] and ten digits more or a first group ("我要三个", "要二零二六年的" stay)."""
     run = text[start:end]
-    if any(c in UNITS or c in _ARABIC for c in run) or len(run) < 2 or DIGITS[run[0]] < 3:
+    if any(c in UNITS or c in _ARABIC for c in run) or len(run) < 2 or DIGITS.get(run[0], 0) < 3:
         return False
     return len(run) == 10 or _SEPARATOR_HEAD.match(text, end) is not None
 
@@ -244,6 +297,11 @@ def _digit(c: str) -> str:
     return "1" if c in YAO_HOMOPHONES else str(DIGITS[c])
 
 
+def _digits(run: str) -> str:
+    """Digit by digit, 雙 standing for the digit after it."""
+    return "".join(_digit(run[k + 1] if c in DOUBLE else c) for k, c in enumerate(run))
+
+
 def _convert_run(text: str, start: int, end: int) -> _Piece | None:
     run = text[start:end]
     before, after = text[max(0, start - _CONTEXT):start], text[end:end + _CONTEXT]
@@ -252,6 +310,12 @@ def _convert_run(text: str, start: int, end: int) -> _Piece | None:
     if all(c in _ARABIC for c in run):
         return _Piece("digits", "".join(map(_digit, run)), start, end)
     has_unit = any(c in UNITS for c in run)
+    if set(run) & DOUBLE:
+        # "九雙八七", or "雙二" between groups of a number; not "三双五块" (three pairs, five yuan each)
+        digit_chars = sum(c in DIGITS for c in run)
+        if has_unit or (digit_chars < 3 and not _in_digit_string(text, start, end)):
+            return None
+        return _Piece("digits", _digits(run), start, end)
     if len(run) == 1:
         return _convert_single(run, before, after, start, end)
     if has_unit:
@@ -261,8 +325,9 @@ def _convert_run(text: str, start: int, end: int) -> _Piece | None:
         return None if value is None else _Piece("cardinal", str(value), start, end)
     if set(run) <= {"洞", "〇", "零"} and len(run) <= 2 and not _in_digit_string(text, start, end):
         return None  # 洞洞鞋, 零零后: no digit to anchor a reading
-    if len(run) == 2 and not (set(run) & _ZERO_LIKE) and not (set(run) & _ARABIC):
-        return None  # 五六个, 三四天, 一一: approximate or adverbial
+    if (len(run) == 2 and not (set(run) & _ZERO_LIKE) and not (set(run) & _ARABIC)
+            and not _in_digit_string(text, start, end)):
+        return None  # 五六个, 三四天, 一一: approximate or adverbial; "七八三九 六七" is a number's group
     return _Piece("digits", "".join(map(_digit, run)), start, end)
 
 

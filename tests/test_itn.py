@@ -235,3 +235,33 @@ def test_english_digit_words() -> None:
 def test_spaced_single_digits_join_only_in_a_long_run() -> None:
     assert spoken_digits_to_arabic("1 3 8 2 7 2 7 3 8 3 8") == "13827273838"
     assert spoken_digits_to_arabic("I have 3 4 kids") == "I have 3 4 kids"
+
+
+# Forms the hotline's blind evaluation found (issue 8): 雙 for a doubled digit, digits read one by one
+# with spaces, 杠 between groups, a two-digit group inside a number read in parts.
+HOTLINE_FORMS = [
+    ("我電話係九雙八七，六二一五", "我電話係98876215"),
+    ("五雙三四 雙七零二", "53347702"),
+    ("电话是 一 三 九 四 七 九 零 六 一 二 五", "电话是 13947906125"),
+    ("幺三八杠二二六四杠九零七幺", "13822649071"),
+    ("K 七八三九 六七 括號 七", "K 7839 67 括號 七"),
+    # left alone
+    ("一双鞋", "一双鞋"),
+    ("双方都同意", "双方都同意"),
+    ("雙八", "雙八"),
+    ("第 一 二 三 条", "第 一 二 三 条"),
+    ("三四天", "三四天"),
+]
+
+
+@pytest.mark.parametrize("spoken, expected", HOTLINE_FORMS)
+def test_hotline_forms(spoken: str, expected: str) -> None:
+    assert spoken_digits_to_arabic(spoken) == expected
+
+
+def test_digit_groups_are_kept_unjoined_with_their_places() -> None:
+    text = "电话幺五二，嗯，六七三八。后面是四九零幺，三十二号"
+    norm = normalise_numbers(text)
+    assert [(g.digits, text[g.start:g.end]) for g in norm.groups] == [
+        ("152", "幺五二"), ("6738", "六七三八"), ("4901", "四九零幺")]  # 三十二 is a cardinal, not a group
+    assert [g.digits for g in normalise_numbers("nine one double six").groups] == ["9", "1", "66", ]

@@ -2,15 +2,17 @@
 
 A caller reads a number in groups, Whisper cuts it into words and sometimes into two utterances, and the
 agent reads it back. So detection runs over each speaker's utterances joined in time order (a number
-may run on into the same speaker's next utterance), after ``qc.itn`` has written spoken digits as
-digits; the finding is then mapped back to the original characters of each utterance it touches (one
-``PiiSpan`` per utterance, sharing a ``group``), and to the times of the words under it. Names are
-collected from the whole call first, so the agent's "好的王先生" is found after the caller's "我姓王", and
+may run on into the same speaker's next utterance). Numbers are read from ``qc.itn``'s digit groups by
+``qc.pii.numbers`` in the original text; names, addresses, e-mail and plates are found in the text
+``qc.itn`` has written spoken digits in and mapped back to the original. Every finding is cut at utterance
+boundaries (one ``PiiSpan`` per utterance it touches, sharing a ``group``) and given the times of the words
+under it. Names are collected from the whole call first, so the agent's "好的王先生" is found after the caller's "我姓王", and
 so are the places of an address the agent reads back in part.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -18,12 +20,15 @@ from qc.itn import Normalised, normalise_numbers
 from qc.pii.align import word_char_spans, words_in
 from qc.pii.identifiers import find_identifiers
 from qc.pii.kinds import KINDS, PRIORITY, Hit
+from qc.pii.numbers import find_numbers
 from qc.pii.spoken import address_clauses, find_address_mentions, find_addresses, find_name_mentions, find_names
 from qc.records import Utterance
 
 # Joins a speaker's utterances: a separator the number normaliser may join digit groups across.
 UTTERANCE_JOINER = "\n"
 _TRIM = " \t\n，,、-–—"
+NUMBER_KINDS = frozenset({"cn_id", "hk_id", "mobile", "landline", "bank_card"})
+_NUMBER_EDGE = re.compile(r"[0-9０-９零〇洞幺一壹二两兩贰貳三叁參四肆五伍六陆陸七柒八捌九玖雙双叉A-Za-z+＋加(（]")
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def detect_pii(utterances: tuple[Utterance, ...] | list[Utterance], options: Pii
     """Personal data in a call, ordered by utterance and position."""
     utterances = tuple(utterances)
     streams = [_Stream.build(utterances, indices) for indices in _speaker_streams(utterances)]
-    found: list[list[Hit]] = []
+    found: list[tuple[list[Hit], list[Hit]]] = []  # (in the source text, in the normalised text)
     full_names: set[str] = set()
     surnames: set[str] = set()
     places: set[str] = set()
@@ -78,13 +83,15 @@ def detect_pii(utterances: tuple[Utterance, ...] | list[Utterance], options: Pii
         full_names |= full
         surnames |= sur
         places |= address_clauses(text, addresses)
-        found.append(find_identifiers(text, options.region) + addresses + names)
+        found.append((find_numbers(stream.text, stream.norm.groups, options.region),
+                      find_identifiers(text) + addresses + names))
     keyed: list[tuple[tuple[int, int], PiiSpan]] = []
-    for number, (stream, hits) in enumerate(zip(streams, found)):
+    for number, (stream, (numbers, hits)) in enumerate(zip(streams, found)):
         text = stream.norm.text
         hits = hits + find_name_mentions(text, full_names, surnames) + find_address_mentions(text, places)
+        hits = [_to_source(stream, h) for h in hits] + [_trimmed(stream.text, h) for h in numbers]
         hits = [h for h in hits if h.kind in options.kinds and h.confidence >= options.min_confidence]
-        merged = _merge_overlaps([_to_source(stream, h) for h in hits])
+        merged = _merge_overlaps(hits)
         keyed += [((number, k), span) for k, span in stream.to_spans(merged, utterances, with_times)]
     return _number_groups(keyed)
 
@@ -120,6 +127,13 @@ class _Stream:
                 u = utterances[index]
                 start, end = max(hit.start, base) - base, min(hit.end, base + len(u.text)) - base
                 start, end = _trim(u.text, start, end)
+                if hit.kind in NUMBER_KINDS:
+                    # Cut at an utterance's edge, a number's piece starts and ends with what was read of it,
+                    # not with the "嗯，后面" said before the rest.
+                    while hit.start < base + start and start < end and not _NUMBER_EDGE.match(u.text, start):
+                        start += 1
+                    while hit.end > base + end and end > start and not _NUMBER_EDGE.match(u.text, end - 1):
+                        end -= 1
                 if start >= end:
                     continue
                 times = _times(u, start, end) if with_times else (None, None)
@@ -129,7 +143,11 @@ class _Stream:
 
 def _to_source(stream: _Stream, hit: Hit) -> Hit:
     start, end = stream.norm.to_source(hit.start, hit.end)
-    start, end = _trim(stream.text, start, end)
+    return _trimmed(stream.text, hit._replace(start=start, end=end))
+
+
+def _trimmed(text: str, hit: Hit) -> Hit:
+    start, end = _trim(text, hit.start, hit.end)
     return hit._replace(start=start, end=end)
 
 

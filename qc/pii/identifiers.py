@@ -1,16 +1,16 @@
-"""Identifiers in a normalised transcript: ID, phone and card numbers, Hong Kong IDs, e-mail, licence plates.
+"""What a digit string is (``classify_number``, used by ``qc.pii.numbers``), and e-mail addresses and licence
+plates in a normalised transcript.
 
-The text has been through ``qc.itn.normalise_numbers``, so "幺三八，二七二七，三八三八" is "13827273838".
 A digit string is classified by its length and check digits first, and by the words just before it
 second: "订单号" or "工号" before a number makes it not personal, "电话" or "银行卡" lets a shorter or
-unchecked one through. Findings are in the normalised text's coordinates.
+unchecked one through. E-mail and plates are found in text that has been through ``qc.itn.normalise_numbers``
+("幺二三四五六艾特qq点com" is "123456艾特qq点com"); their findings are in the normalised text's coordinates.
 """
 
 from __future__ import annotations
 
 import re
 
-from qc.itn import DIGITS
 from qc.pii.kinds import Hit
 from qc.pii.validate import (
     card_prefix_ok,
@@ -20,7 +20,6 @@ from qc.pii.validate import (
     is_cn_landline,
     is_cn_mobile,
     is_date_like,
-    is_hk_id,
     is_hk_phone,
     luhn_ok,
 )
@@ -31,10 +30,11 @@ _CONTEXT: dict[str, re.Pattern[str]] = {
     "id": re.compile(r"身份证|身份證|证件号|證件號|身份号|身份號|证号|證號|id card|identity card|\bid\b", re.I),
     "phone": re.compile(
         r"电话|電話|手机|手機|联系方式|聯繫方式|联系|聯繫|聯絡|致电|致電|座机|座機|固话|固話|手提|打给我|打我|"
-        r"phone|mobile|\btel\b|whatsapp|微信|call me", re.I),
+        r"打返|覆返|回电|回電|搵我|办公室|辦公室|"
+        r"phone|mobile|\btel\b|whatsapp|微信|call me|call\s*返|call back|reach me|contact me|\boffice\b", re.I),
     "bank": re.compile(
         r"银行卡|銀行卡|卡号|卡號|账号|賬號|帐号|帳號|银行|銀行|储蓄卡|儲蓄卡|信用卡|借记卡|借記卡|工资卡|工資卡|"
-        r"存折|存摺|转账|轉賬|打款|card|account", re.I),
+        r"存折|存摺|转账|轉賬|打款|建行|工行|农行|農行|中行|交行|招行|邮储|郵儲|card|account", re.I),
     "not_personal": re.compile(
         r"订单|訂單|单号|單號|工单|工單|编号|編號|流水|快递|快遞|运单|運單|发票|發票|票号|票號|车次|車次|航班|座位|"
         r"工号|工號|受理|件号|件號|合同|批次|型号|型號|邮编|郵編|金额|金額|价格|價格|案件|序号|序號|条码|條碼|"
@@ -42,15 +42,8 @@ _CONTEXT: dict[str, re.Pattern[str]] = {
 }
 _WEAK_PHONE = re.compile(r"号码|號碼|number|\bno\.", re.I)
 CONTEXT_WINDOW = 16  # characters before a number searched for its context words
+CONTEXT_AFTER_WINDOW = 10  # and after it, when none is before
 
-_ID_X = r"(?:[Xx]|叉|艾克斯|爱克斯|埃克斯|愛克斯)"
-_DIGIT_RUN = re.compile(rf"(?<![0-9A-Za-z@._])((?:\+|＋|加)?\s?(?:86|852)[\s-]?)?(\d{{7,19}})({_ID_X})?(?![0-9A-Za-z@])")
-_HK_CHECK = r"[0-9Aa]|[零〇一二三四五六七八九幺]"
-_HK_ID = re.compile(
-    rf"(?<![A-Za-z0-9])([A-Za-z]{{1,2}})\s?(\d{{6}})\s?"
-    # The check digit in brackets, or said "括号七" / "括號七" (Traditional, as 1823 transcripts are).
-    rf"(?:[(（]\s?({_HK_CHECK})\s?[)）]|[,，]?\s?括[号號]\s?({_HK_CHECK})|({_HK_CHECK}))(?![0-9A-Za-z])"
-)
 _DOT = r"\s*(?:\.|点|點|dot)\s*"
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*(?:\s*(?:点|點|dot)\s*[A-Za-z0-9_%+-]+)*"
@@ -68,11 +61,9 @@ _PLATE_CONTEXT = re.compile(r"车牌|車牌|牌照|plate", re.I)
 _HK_PLATE = re.compile(r"(?:车牌|車牌|牌照|plate)[^，。,.]{0,6}?(?<![A-Za-z])([A-HJ-NP-Za-hj-np-z]{2}\s?\d{1,4})(?![0-9])", re.I)
 
 
-def find_identifiers(text: str, region: str = "cn") -> list[Hit]:
-    """Every identifier in ``text`` (normalised), in order. ``region`` "hk" reads 8-digit numbers as
-    Hong Kong phones (4-9: mobile), "cn" as mainland local landlines."""
-    hits = _numbers(text, region) + _hk_ids(text) + _emails(text) + _plates(text)
-    return sorted(hits, key=lambda h: (h.start, -h.end))
+def find_identifiers(text: str) -> list[Hit]:
+    """E-mail addresses and licence plates in ``text`` (normalised), in order."""
+    return sorted(_emails(text) + _plates(text), key=lambda h: (h.start, -h.end))
 
 
 def context_before(text: str, start: int) -> tuple[str | None, bool]:
@@ -94,19 +85,11 @@ def context_before(text: str, start: int) -> tuple[str | None, bool]:
     return best[1], len(between) <= 3
 
 
-def _numbers(text: str, region: str) -> list[Hit]:
-    hits = []
-    for m in _DIGIT_RUN.finditer(text):
-        digits, has_x = m.group(2), m.group(3) is not None
-        context, immediate = context_before(text, m.start())
-        prefix = re.sub(r"\D", "", m.group(1) or "")
-        found = classify_number(prefix + digits, has_x, context, immediate, region)
-        if found:
-            kind, confidence = found
-            start = m.start() if m.group(1) else m.start(2)
-            end = m.end() if has_x else m.end(2)
-            hits.append(Hit(kind, start, end, confidence))
-    return hits
+def context_after(text: str, end: int) -> str | None:
+    """The kind of word said just after a number ("…，这个是我的卡号", "… 係我電話"), None if none."""
+    window = text[end:end + CONTEXT_AFTER_WINDOW]
+    found = [(m.start(), kind) for kind, pattern in _CONTEXT.items() for m in [pattern.search(window)] if m]
+    return min(found)[1] if found else None
 
 
 def classify_number(digits: str, has_x: bool, context: str | None, immediate: bool, region: str) -> tuple[str, float] | None:
@@ -128,6 +111,10 @@ def classify_number(digits: str, has_x: bool, context: str | None, immediate: bo
         # A structurally valid ID with a wrong check digit is a misheard ID, not a card.
         if n in (16, 19) and card_prefix_ok(digits) and not (n == 18 and cn_id_structure(digits)):
             return "bank_card", 0.85
+    if n == 15 and digits.startswith("0086") and is_cn_mobile(digits[4:]):
+        return "mobile", 0.98
+    if n == 13 and digits.startswith("00852") and is_hk_phone(digits[5:]):
+        return ("mobile" if digits[5] in "456789" else "landline"), 0.95
     if n == 13 and digits.startswith("86") and is_cn_mobile(digits[2:]):
         return "mobile", 0.98
     if n == 11 and digits.startswith("852") and is_hk_phone(digits[3:]):
@@ -147,16 +134,6 @@ def classify_number(digits: str, has_x: bool, context: str | None, immediate: bo
     if context == "phone" and immediate and 10 <= n <= 13 and not is_date_like(digits):
         return ("mobile" if digits.startswith("1") else "landline"), 0.6
     return None
-
-
-def _hk_ids(text: str) -> list[Hit]:
-    hits = []
-    for m in _HK_ID.finditer(text):
-        check = next(g for g in m.groups()[2:] if g is not None)
-        check = str(DIGITS[check]) if check in DIGITS else check
-        if is_hk_id(m.group(1), m.group(2), check):
-            hits.append(Hit("hk_id", m.start(), m.end(), 0.97))
-    return hits
 
 
 def _emails(text: str) -> list[Hit]:
