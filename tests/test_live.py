@@ -245,3 +245,37 @@ def test_a_client_that_disconnects_or_goes_silent_ends_its_call_and_keeps_what_i
     assert states == {"dropped-1": "disconnected", "silent-1": "stalled"}
     # What was said before the drop was still analysed: the caller's words at ~10 s raised distress.
     assert "caller_distress" in {r[0] for r in rows(live_site, "SELECT kind FROM live_alerts WHERE live_call_id = 'dropped-1'")}
+
+
+@pytest.mark.model
+def test_fifty_calls_at_once_all_get_through_and_none_disturbs_another(live_site):
+    """50 recorders connect together; each streams 3 s (near-silent, so no recognition load) and ends."""
+    import websockets
+
+    from qc.live.protocol import frame as encode
+
+    quiet = np.zeros((800, 2), dtype=np.float32) + 0.0005
+
+    async def one(i: int) -> tuple[str, str]:
+        async with websockets.connect(live_site["ws"], additional_headers={"Authorization": f"Bearer {live_site['token']}"}) as ws:
+            await ws.send(json.dumps({"call_id": f"crowd-{i}", "agent_id": "A22", "sample_rate": 8000, "channels": 2}))
+            started = json.loads(await ws.recv())["event"]
+            for n in range(30):
+                await ws.send(encode(n, quiet))
+                await asyncio.sleep(0.1)
+            await ws.send(json.dumps({"event": "end"}))
+            ended = None
+            async for message in ws:
+                parsed = json.loads(message)
+                if parsed["event"] == "ended":
+                    ended = parsed["event"]
+            return started, ended
+
+    async def crowd():
+        return await asyncio.gather(*(one(i) for i in range(50)))
+
+    outcomes = run(crowd())
+    assert outcomes == [("started", "ended")] * 50
+    states = rows(live_site, "SELECT state, count(*) FROM live_calls WHERE live_call_id LIKE 'crowd-%' GROUP BY ALL")
+    assert states == [("ended", 50)]
+    assert rows(live_site, "SELECT min(frames), max(frames), sum(bad_frames) FROM live_calls WHERE live_call_id LIKE 'crowd-%'")[0] == (30, 30, 0)

@@ -209,3 +209,57 @@ def test_a_dask_worker_killed_mid_call_loses_nothing(settings, tmp_path):
     summary = result["summary"]
     assert (summary.scored, summary.failed) == (4, 0)
     assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id), count_if(status = 'scored') FROM calls") == [(4, 4, 4)]
+
+
+@pytest.mark.model
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_inspectors_use_the_web_app_while_the_nightly_run_writes(settings, tmp_path):
+    """The web app (its own process, as deployed) and the nightly run share the DuckDB file all night."""
+    import subprocess
+    import sys
+    import threading
+
+    import httpx
+
+    from pipelines.nightly import nightly
+    from qc.accounts import add_user
+    from qc.store import Store
+    from tests.browser import free_port
+
+    folder = tmp_path / "rec" / DAY
+    folder.mkdir(parents=True)
+    _settled_copies(folder, 3)
+    with Store(settings.db_path) as store:
+        add_user(store.con, "night_qa", "night-shift-pass", "inspector")
+    port = free_port()
+    env = {**os.environ, "QC_WEB__SECRET_KEY": "night-test", "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
+    server = subprocess.Popen([sys.executable, "-m", "qc.cli", "serve", "--db", str(settings.db_path), "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    statuses: list[int] = []
+    done = threading.Event()
+
+    def inspector():
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            for _ in range(100):
+                try:
+                    client.post("/login", data={"username": "night_qa", "password": "night-shift-pass"})
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            while not done.is_set():
+                statuses.append(client.get("/queue").status_code)
+                time.sleep(0.1)
+
+    reader = threading.Thread(target=inspector)
+    reader.start()
+    try:
+        summary = nightly(str(tmp_path / "rec"), DAY, settings=settings, settle_seconds=60)
+    finally:
+        done.set()
+        reader.join(timeout=60)
+        server.terminate()
+        server.wait(timeout=30)
+    assert (summary.scored, summary.failed) == (3, 0)
+    assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id) FROM calls") == [(3, 3)]
+    assert len(statuses) >= 10 and set(statuses) == {200}  # every page answered while the run wrote
