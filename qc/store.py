@@ -675,8 +675,11 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            # Another process holds the lock, or (in one process) a connection opened the other way
+            # (read-only vs read-write) is still open: both pass, so wait and try again.
+            message = str(exc).lower()
+            if "lock" not in message and "different configuration" not in message:
                 raise
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(

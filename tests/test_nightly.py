@@ -146,14 +146,16 @@ def _settled_copies(folder, count: int, offset: int = 0) -> None:
 
 
 def _wait_for_stored(db, at_least: int, proc=None, timeout: float = 300) -> int:
+    from qc.store import Store
+
     deadline = time.time() + timeout
     stored = 0
     while time.time() < deadline and stored < at_least and (proc is None or proc.poll() is None):
         time.sleep(0.5)
-        try:
-            stored = rows(db, "SELECT count(*) FROM calls")[0][0]
-        except Exception:  # noqa: BLE001 - the writer holds the file for a moment
-            continue
+        # Opened the way the writer opens it (read-write, waiting for a lock): when the run is in this
+        # process, a read-only connection would be a second configuration of the same file.
+        with Store(db) as store:
+            stored = store.con.execute("SELECT count(*) FROM calls").fetchone()[0]
     return stored
 
 
