@@ -97,29 +97,12 @@ def test_nightly_on_a_local_dask_cluster_of_two_worker_processes(settings, day_r
 def test_a_killed_run_resumes_redoing_only_the_call_in_flight(settings, tmp_path):
     """Kill -9 the nightly run after its first stored call; the next run finishes the day, no duplicates."""
     import signal
-    import subprocess
-    import sys
-
-    import soundfile as sf
 
     folder = tmp_path / "rec" / DAY
     folder.mkdir(parents=True)
-    audio, rate = sf.read(str(SAMPLES / CALL), dtype="float32")
-    for i in range(4):  # four different recordings (other bytes), same content
-        write(folder / f"call-{i}.flac", np.concatenate([audio, np.zeros((int(rate * 0.1 * (i + 1)), 2), dtype=np.float32)]), rate)
-        old = time.time() - 3600
-        os.utime(folder / f"call-{i}.flac", (old, old))
-    env = {**os.environ, "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
-    cmd = [sys.executable, "-m", "qc.cli", "nightly", "run", "--root", str(tmp_path / "rec"), "--date", DAY, "--db", str(settings.db_path)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stored = 0
-    deadline = time.time() + 240
-    while time.time() < deadline and stored == 0 and proc.poll() is None:
-        time.sleep(0.5)
-        try:
-            stored = rows(settings.db_path, "SELECT count(*) FROM calls")[0][0]
-        except Exception:  # noqa: BLE001 - the run holds the file for a moment while it writes
-            continue
+    _settled_copies(folder, 4)
+    proc = _nightly_process(settings, tmp_path / "rec")
+    _wait_for_stored(settings.db_path, 1, proc, timeout=240)
     assert proc.poll() is None, "the run finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -131,6 +114,16 @@ def test_a_killed_run_resumes_redoing_only_the_call_in_flight(settings, tmp_path
     resumed = nightly(str(tmp_path / "rec"), DAY, settings=settings, settle_seconds=60)
     assert resumed.skipped == done_before and resumed.scored == 4 - done_before  # nothing scored twice
     assert rows(settings.db_path, "SELECT count(*), count(DISTINCT call_id) FROM calls") == [(4, 4)]
+
+
+def _nightly_process(settings, root):
+    """`qc nightly run` for DAY in a process of its own (to kill, or to race)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
+    cmd = [sys.executable, "-m", "qc.cli", "nightly", "run", "--root", str(root), "--date", DAY, "--db", str(settings.db_path)]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _settled_copies(folder, count: int, offset: int = 0) -> None:
@@ -163,15 +156,10 @@ def _wait_for_stored(db, at_least: int, proc=None, timeout: float = 300) -> int:
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_recording_that_appears_during_the_run_is_scored_by_the_next_one(settings, tmp_path):
-    import subprocess
-    import sys
-
     folder = tmp_path / "rec" / DAY
     folder.mkdir(parents=True)
     _settled_copies(folder, 3)
-    env = {**os.environ, "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
-    cmd = [sys.executable, "-m", "qc.cli", "nightly", "run", "--root", str(tmp_path / "rec"), "--date", DAY, "--db", str(settings.db_path)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _nightly_process(settings, tmp_path / "rec")
     assert _wait_for_stored(settings.db_path, 1, proc) >= 1
     _settled_copies(folder, 1, offset=3)  # the recorder drops one more file into the day folder
     assert proc.wait(timeout=300) == 0

@@ -95,3 +95,13 @@ def signed_in_user(request: Request, ctx: WebContext, con: duckdb.DuckDBPyConnec
     if user is None or not user.active or user.session_epoch != session.epoch:
         raise NeedsSignIn(expired=True)
     return user, session
+
+
+def page_user(request: Request, ctx: WebContext, con: duckdb.DuckDBPyConnection, page: str) -> tuple[User, Session | None]:
+    """The signed-in user, if their role may open ``page``; a 403 that says so otherwise."""
+    from qc.web.access import may_open_page
+
+    user, session = signed_in_user(request, ctx, con)
+    if not may_open_page(user, page):
+        raise PageError(403, f"Your role ({user.role}) may not open the {page} page.")
+    return user, session

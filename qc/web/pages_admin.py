@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 from qc.audit import recent
 from qc.review import ReviewError, calibration_draw, decide_appeal
 from qc.web import data
-from qc.web.access import may_open_page, may_see_report
-from qc.web.context import PageError, WebContext, signed_in_user
+from qc.web.access import may_see_report
+from qc.web.context import PageError, WebContext, page_user
 from qc.web.pages_calls import render, require_csrf
 
 router = APIRouter()
@@ -22,10 +22,7 @@ def _ctx(request: Request) -> WebContext:
 
 
 def _user_for(request: Request, con, page: str):
-    user, session = signed_in_user(request, _ctx(request), con)
-    if not may_open_page(user, page):
-        raise PageError(403, f"Your role ({user.role}) may not open the {page} page.")
-    return user, session
+    return page_user(request, _ctx(request), con, page)
 
 
 def iso_week(day: date | None = None) -> str:

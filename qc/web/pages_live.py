@@ -14,7 +14,7 @@ from qc.live.hub import Event
 from qc.live.protocol import ProtocolError, parse_frame, parse_start
 from qc.live.service import LiveService
 from qc.web.access import LIVE_SOURCES, may_open_page
-from qc.web.context import PageError, WebContext, signed_in_user
+from qc.web.context import PageError, WebContext, page_user, signed_in_user
 from qc.web.pages_calls import render, require_csrf
 
 log = logging.getLogger(__name__)
@@ -141,18 +141,14 @@ def _events(request: Request, audience) -> StreamingResponse:
 @router.get("/desk")
 def desk_page(request: Request):
     with _ctx(request).db() as con:
-        user, session = signed_in_user(request, _ctx(request), con)
-    if not may_open_page(user, "desk"):
-        raise PageError(403, "The desk page is for agents: it shows the signed-in agent's live alerts.")
+        user, session = page_user(request, _ctx(request), con, "desk")
     return render(request, "desk.html", user, session)
 
 
 @router.get("/desk/events")
 def desk_events(request: Request):
     with _ctx(request).db() as con:
-        user, _ = signed_in_user(request, _ctx(request), con)
-    if not may_open_page(user, "desk"):
-        raise PageError(403, "agents only")
+        user, _ = page_user(request, _ctx(request), con, "desk")
     agent_id = user.agent_id
     return _events(request, lambda e: e.agent_id == agent_id and e.type in ("alert", "ack", "call"))
 
@@ -160,9 +156,7 @@ def desk_events(request: Request):
 @router.get("/wall")
 def wall_page(request: Request):
     with _ctx(request).db() as con:
-        user, session = signed_in_user(request, _ctx(request), con)
-        if not may_open_page(user, "wall"):
-            raise PageError(403, "The live wall is for supervisors, team leads and inspectors.")
+        user, session = page_user(request, _ctx(request), con, "wall")
         recent = con.execute("SELECT alert_id, live_call_id, agent_id, kind, severity, call_time_s, message_zh, message_en, raised_at, "
                              "acknowledged_by FROM live_alerts ORDER BY alert_id DESC LIMIT 50").fetchall()
     service = live_service(request.app)
@@ -174,9 +168,7 @@ def wall_page(request: Request):
 @router.get("/wall/events")
 def wall_events(request: Request):
     with _ctx(request).db() as con:
-        user, _ = signed_in_user(request, _ctx(request), con)
-    if not may_open_page(user, "wall"):
-        raise PageError(403, "supervisors only")
+        user, _ = page_user(request, _ctx(request), con, "wall")
     team_agents = None
     if user.role == "team_lead":
         with _ctx(request).db() as con:
