@@ -21,7 +21,6 @@ import numpy as np
 
 from qc.config import AsrConfig, Settings
 from qc.correction import Correction, CorrectionOptions, Corrector
-from qc.errors import ConfigError
 from qc.models import resolve_whisper_folder, whisper_model
 from qc.punctuation import PunctuationOptions, punctuate
 from qc.records import Word
@@ -82,8 +81,8 @@ class Transcriber:
         self, audio: np.ndarray, language: str | None, script: str, narrowband: bool = False, vocabulary: tuple[str, ...] = ()
     ) -> Transcript:
         """``narrowband``: the recording was 8 kHz (telephone band) before resampling."""
-        check_language(language, self.languages)
-        options = decode_options(self.options, language, narrowband)
+        decode_as, degraded = decoding_language(language, self.languages)
+        options = decode_options(self.options, decode_as, narrowband)
         if vocabulary and self.options.vocabulary == "hotwords":
             options["hotwords"] = " ".join(vocabulary)
         elif vocabulary and self.options.vocabulary == "prompt":
@@ -91,6 +90,8 @@ class Transcriber:
         segments, info = self.model.transcribe(audio, **options)
         cleaning = self.cleaning(script, info.language, vocabulary)
         kept, warnings, corrections = clean_segments(segments, cleaning)
+        if degraded:
+            return Transcript(language, round(float(info.language_probability), 4), kept, (degraded, *warnings), corrections)
         return Transcript(info.language, round(float(info.language_probability), 4), kept, warnings, corrections)
 
     def cleaning(self, script: str, language: str | None, vocabulary: tuple[str, ...]) -> Cleaning:
@@ -198,13 +199,19 @@ def load_vocabulary(path: "Path | None") -> tuple[str, ...]:
     return tuple(t.strip() for t in lines if t.strip() and not t.strip().startswith("#"))
 
 
-def check_language(language: str | None, model_languages: int) -> None:
+def decoding_language(language: str | None, model_languages: int) -> tuple[str | None, str | None]:
+    """The language to decode with, and a warning when it is not the one asked for.
+
+    Cantonese on a model without the Cantonese token is never decoded as "yue" (that returns garbage):
+    it is written as standard Chinese, and the call says its accuracy is degraded.
+    """
     if language == "yue" and model_languages < MIN_LANGUAGES_FOR_CANTONESE:
-        raise ConfigError(
-            f"Cantonese (yue) needs a Whisper model with at least {MIN_LANGUAGES_FOR_CANTONESE} languages "
-            f"(large-v3); this one has {model_languages} and would return garbage. Set the line's language "
-            "to 'zh' (written Chinese) or point asr.model at a local large-v3 CTranslate2 folder."
+        return "zh", (
+            f"language=yue, accuracy=degraded: this Whisper model has {model_languages} languages and no Cantonese, "
+            "so Cantonese speech is written as standard Chinese; point asr.model at a local large-v3 "
+            f"CTranslate2 folder (≥ {MIN_LANGUAGES_FOR_CANTONESE} languages) for Cantonese"
         )
+    return language, None
 
 
 def _cores() -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from qc.errors import ConfigError, ModelUnavailable
 from qc.models import ModelSource, assemble, load_registry, resolve_whisper_folder
-from qc.speech import check_language
+from qc.speech import decoding_language
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -63,11 +63,12 @@ def test_model_names_are_never_sent_to_a_hub(tmp_path):
         resolve_whisper_folder("large-v3", MODELS, tmp_path)
 
 
-def test_cantonese_is_refused_on_models_without_the_token():
-    with pytest.raises(ConfigError, match="Cantonese .* at least 100 languages"):
-        check_language("yue", 99)
-    check_language("yue", 100)
-    check_language("zh", 99)
+def test_cantonese_is_never_decoded_with_a_token_the_model_lacks():
+    decode_as, warning = decoding_language("yue", 99)
+    assert decode_as == "zh" and warning.startswith("language=yue, accuracy=degraded") and "large-v3" in warning
+    assert decoding_language("yue", 100) == ("yue", None)
+    assert decoding_language("zh", 99) == ("zh", None)
+    assert decoding_language(None, 99) == (None, None)
 
 
 def test_the_asr_path_does_not_import_torch():

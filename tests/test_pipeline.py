@@ -167,3 +167,14 @@ def test_vocabulary_corrections_are_applied_and_stored_with_the_call(settings):
         store.write([result])
         stored = store.con.execute("SELECT count(*) FROM asr_corrections WHERE call_id = ?", [result.call_id]).fetchone()[0]
     assert stored == len(result.corrections)
+
+
+def test_a_cantonese_line_on_whisper_base_is_written_as_chinese_and_says_accuracy_is_degraded(settings):
+    from qc.config import LineConfig
+
+    cantonese = settings.model_copy(update={"lines": {**settings.lines, "1823": LineConfig(language="yue", script="s2hk", rubric="1823.yaml",
+                                                                                         pii_region="hk")}})
+    result = run("zh_stereo_16k_good", cantonese, line="1823")
+    assert result.status == "scored" and result.language == "yue"
+    assert any(w.startswith("language=yue, accuracy=degraded") for w in result.warnings)
+    assert any("請" in u.text or "您" in u.text for u in result.utterances)  # written Chinese, Hong Kong script
