@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 REPORTS = ROOT / "reports" / "bench"
+SAMPLES = ROOT / "audio_samples"
 
 
 def cases() -> list[tuple[str, str, Path, dict]]:
@@ -49,6 +51,26 @@ def role_accuracy(result, truth: dict) -> float | None:
     return right / total if total else None
 
 
+def enrolled_voiceprints(settings) -> dict:
+    """The agents' voices enrolled from stereo calls that are not in the mono set: the dev set's agent and the samples'."""
+    from qc.enrolment import enrol
+
+    return {
+        "dev": enrol(settings, "dev-agent", [SAMPLES / "devset" / "dev01_social_card.flac", SAMPLES / "devset" / "dev02_housing_fund.flac"]),
+        "samples": enrol(settings, "sample-agent", [SAMPLES / "zh_stereo_8k_no_greeting.wav",
+                                                     SAMPLES / "zh_stereo_8k_caller_first_right_agent.flac"]),
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
+
+
+def _mean(values: list) -> float | None:
+    kept = [v for v in values if v is not None]
+    return round(float(np.mean(kept)), 3) if kept else None
+
+
 def main() -> None:
     from qc.audio import decode, mixdown, probe
     from qc.config import load_settings
@@ -60,6 +82,7 @@ def main() -> None:
 
     settings = load_settings()
     embedder = SpeakerEmbedder(settings.models_dir)
+    prints = enrolled_voiceprints(settings)
     rows = []
     for name, kind, path, truth in cases():
         audio = decode(probe(path), settings.audio)
@@ -76,8 +99,13 @@ def main() -> None:
             "rtf": round(seconds / audio.duration_s, 4),
         }
         if kind == "mono":
-            row["role_accuracy"] = role_accuracy(score_call(path, read_meta(path), settings), truth)
-            row["role_accuracy"] = round(row["role_accuracy"], 3) if row["role_accuracy"] is not None else None
+            row["role_accuracy"] = _rounded(role_accuracy(score_call(path, read_meta(path), settings), truth))
+            # The same call once its agent has enrolled a voiceprint (from other calls of that voice).
+            voice = prints["dev" if path.parent.name == "devset" else "samples"]
+            meta = replace(read_meta(path), agent_voiceprint=voice.vector)
+            scored = score_call(path, meta, settings)
+            row["role_accuracy_voiceprint"] = _rounded(role_accuracy(scored, truth))
+            row["role_rule_voiceprint"] = scored.role_rule
         rows.append(row)
         print(json.dumps(row))
 
@@ -90,6 +118,7 @@ def main() -> None:
             "der_collar_0": round(float(np.mean([r["der_collar_0"] for r in resolved])), 3) if resolved else None,
             "der_collar_025": round(float(np.mean([r["der_collar_025"] for r in resolved])), 3) if resolved else None,
             "role_accuracy": round(float(np.mean(roles)), 3) if roles else None,
+            "role_accuracy_voiceprint": _mean([r.get("role_accuracy_voiceprint") for r in chosen]),
             "rtf": round(float(np.mean([r["rtf"] for r in chosen])), 4),
         }
 
@@ -99,9 +128,11 @@ def main() -> None:
              "CAM++ (ONNX) window embeddings + clustering, 2 speakers, one core's worth of onnxruntime. DER: missed + "
              "false alarm + confusion over reference speech (unresolved calls, reported as one voice, are left out of "
              "the DER mean and counted separately). RTF: diarization seconds per audio second.", "",
-             "| set | calls | resolved | DER collar 0 | DER collar 0.25 | role accuracy | RTF |", "|---|---|---|---|---|---|---|"]
+             "| set | calls | resolved | DER collar 0 | DER collar 0.25 | role accuracy | with enrolled voiceprint | RTF |",
+             "|---|---|---|---|---|---|---|---|"]
     for kind, s in sets.items():
-        lines.append(f"| {kind} | {s['calls']} | {s['resolved']} | {s['der_collar_0']} | {s['der_collar_025']} | {s['role_accuracy']} | {s['rtf']} |")
+        lines.append(f"| {kind} | {s['calls']} | {s['resolved']} | {s['der_collar_0']} | {s['der_collar_025']} | {s['role_accuracy']} | "
+                     f"{s['role_accuracy_voiceprint']} | {s['rtf']} |")
     lines += ["", "Per call:", "", "| call | set | kHz | resolved | DER 0 | DER 0.25 | roles | RTF |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['call']} | {r['set']} | {r['rate_khz']} | {r['resolved']} | {r['der_collar_0']} | {r['der_collar_025']} | "
