@@ -15,7 +15,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 
 from qc.config import Settings
 from qc.live.call import LiveAlert, LiveCall
@@ -74,7 +73,7 @@ class LiveService:
     def rubric_for(self, line_id: str | None) -> Rubric | None:
         _, line = self.settings.line(line_id)
         try:
-            return _rubric(self.settings.rubrics_dir / line.rubric)
+            return load_rubric(self.settings.rubrics_dir / line.rubric)
         except RubricError as exc:
             log.error("live: rubric for line %s unusable: %s", line_id, exc)
             return None
@@ -265,7 +264,3 @@ def live_transcriber(settings: Settings, parallel_calls: int = 1):
         "asr": settings.asr.model_copy(update={"beam_size": settings.live.beam_size, "cpu_threads": 1}),
     }))
 
-
-@lru_cache(maxsize=16)
-def _rubric(path):
-    return load_rubric(path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -62,13 +61,8 @@ class WebContext:
 def _rubric(rubrics_dir: Path, line_config) -> object | None:
     if line_config is None:
         return None
-    return _load_cached(rubrics_dir / line_config.rubric)
-
-
-@lru_cache(maxsize=16)
-def _load_cached(path: Path):
     try:
-        return load_rubric(path)
+        return load_rubric(rubrics_dir / line_config.rubric)
     except (RubricError, OSError):
         return None
 
