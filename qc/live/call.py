@@ -104,7 +104,8 @@ class LiveCall:
         self.endpointers = [Endpointer(self.start.sample_rate, options) for _ in range(self.start.channels)]
         self.order = FrameOrder(live.reorder_frames)
         self.utterances: list[Utterance] = []
-        self.agent_features: list = []
+        # The agent's utterances so far in this call: the second reference while they are compared with the team.
+        self._agent_in_call = AgentBaseline("agent")
         self._caller_baselines: dict[str, AgentBaseline] = {}
         self._last_alerts: dict[str, ToneAlert] = {}
         self._raised_once: set[str] = set()
@@ -190,10 +191,9 @@ class LiveCall:
         local = replace(utterance, start=utterance.start - segment.start_s, end=utterance.end - segment.start_s,
                         words=tuple(w._replace(start=w.start - segment.start_s, end=w.end - segment.start_s) for w in utterance.words))
         if utterance.role == "agent":
-            earlier = update_baseline(AgentBaseline("agent"), self.agent_features)
             tone = utterance_tone(local, segment.audio, self.start.sample_rate, self.baseline, team=self.team_baseline, index=index,
-                                  in_call=earlier)
-            self.agent_features.append(tone.features)
+                                  in_call=self._agent_in_call)
+            self._agent_in_call = update_baseline(self._agent_in_call, [tone.features])
         else:
             own = self._caller_baselines.get(utterance.speaker, AgentBaseline(utterance.speaker))
             tone = utterance_tone(local, segment.audio, self.start.sample_rate, own, index=index, options=CALLER_OPTIONS)
@@ -230,10 +230,4 @@ class LiveCall:
                                      f"Rubric item failed: {item.title.split(' / ')[-1]} («{words}») — mind the service wording",
                                      tuple(e.text for e in verdict.evidence), speech_ended_at, matched))
         return out
-
-    def updated_baseline(self) -> AgentBaseline | None:
-        """The agent's baseline with this call folded in (stored when the call ends)."""
-        if not self.agent_features:
-            return self.baseline
-        return update_baseline(self.baseline or AgentBaseline(self.start.agent_id), self.agent_features)
 

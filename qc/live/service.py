@@ -8,7 +8,6 @@ recognition, and each opens the store briefly (the nightly batch may be writing 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import time
@@ -78,15 +77,9 @@ class LiveService:
             log.error("live: rubric for line %s unusable: %s", line_id, exc)
             return None
 
-    def baselines(self, agent_id: str) -> tuple[AgentBaseline | None, AgentBaseline | None]:
+    def baselines(self, agent_id: str, line: str | None) -> tuple[AgentBaseline | None, AgentBaseline | None]:
         with Store(self.settings.db_path) as store:
-            rows = dict(store.con.execute(
-                "SELECT agent_id, baseline FROM agent_baselines WHERE agent_id = ? OR agent_id = "
-                "(SELECT 'team:' || team FROM agents WHERE agent_id = ?)", [agent_id, agent_id]).fetchall())
-        own = rows.pop(agent_id, None)
-        team = next(iter(rows.values()), None)
-        return (AgentBaseline.from_dict(json.loads(own)) if own else None,
-                AgentBaseline.from_dict(json.loads(team)) if team else None)
+            return store.tone_baselines(agent_id, line)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -109,7 +102,7 @@ class LiveService:
             raise ValueError(f"this server takes at most {self.settings.live.max_calls} live calls")
         loop = asyncio.get_running_loop()
         _, line = self.settings.line(start.line)
-        baseline, team = await loop.run_in_executor(self.writer, self.baselines, start.agent_id)
+        baseline, team = await loop.run_in_executor(self.writer, self.baselines, start.agent_id, start.line)
         await loop.run_in_executor(self.pool, self.transcriber)  # loaded once, before the first utterance
         call = LiveCall(start, line, self.rubric_for(start.line), self.settings, self.transcriber(), baseline, team)
         state = CallState(call)
@@ -169,7 +162,6 @@ class LiveService:
         self.calls.pop(state.call.start.call_id, None)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.writer, self._store_call, state, detail)
-        await loop.run_in_executor(self.writer, self._store_baseline, state)
         self._publish_call(state)
         state.closed.set()
 
@@ -220,16 +212,6 @@ class LiveService:
                               "message_en, evidence, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               [row[k] for k in ("alert_id", "live_call_id", "agent_id", "kind", "severity", "call_time_s", "message_zh",
                                                 "message_en", "evidence", "raised_at")])
-
-    def _store_baseline(self, state: CallState) -> None:
-        baseline = state.call.updated_baseline()
-        if baseline is None or baseline is state.call.baseline:
-            return
-        with Store(self.settings.db_path) as store:
-            store.con.execute(
-                "INSERT INTO agent_baselines VALUES (?, ?, ?, 1, ?) ON CONFLICT (agent_id) DO UPDATE SET "
-                "utterances = excluded.utterances, baseline = excluded.baseline, calls = agent_baselines.calls + 1, updated_at = excluded.updated_at",
-                [baseline.agent_id, baseline.utterances, json.dumps(baseline.to_dict()), _now()])
 
     def store_acknowledgement(self, alert_id: int, username: str) -> bool:
         """Mark an alert seen (worker thread), then tell every wall and desk (event loop)."""
