@@ -24,7 +24,7 @@ from qc.diarization import diarize, speech_regions
 from qc.errors import BadRecording, ConfigError
 from qc.pii import PiiOptions, detect_pii, redact_utterances
 from qc.records import Alert, AudioInfo, CallMeta, CallResult, Evidence, PersonalData, SpeakersStatus, Utterance
-from qc.rubric import CallContext, evaluate, load_rubric
+from qc.rubric import CallContext, Rubric, evaluate, load_rubric
 from qc.rubric.schema import rubric_tests_measures
 from qc.sources import call_id_for
 from qc.speakers import (
@@ -168,12 +168,7 @@ def with_history(result: CallResult, prior_calls: int, settings: Settings) -> Ca
     count = repeat_count(prior_calls, result.case.repeat_count)
     if count == result.case.repeat_count:
         return result
-    _, line = settings.line(result.meta.line)
-    rubric = load_rubric(settings.rubrics_dir / line.rubric)
-    duration = result.audio.duration_s if result.audio else 0.0
-    ctx = CallContext(result.utterances, duration, result.meta, roles_known=result.speakers_status != "unresolved",
-                      repeat_count=count)
-    return replace(result, **evaluate(rubric, ctx).call_fields())
+    return _judged_again(result, _rubric_of(result, settings), repeat_count=count)
 
 
 # Call-level tone the rubric can test: ``measure: {name: agent_arousal, above: 0.8}``.
@@ -202,14 +197,22 @@ def with_tone(result: CallResult, agent_baseline: AgentBaseline | None, team_bas
 
 
 def _judged_with_tone(result: CallResult, call_tone, settings: Settings) -> CallResult:
-    _, line = settings.line(result.meta.line)
-    rubric = load_rubric(settings.rubrics_dir / line.rubric)
+    rubric = _rubric_of(result, settings)
     if not rubric_tests_measures(rubric):
         return result
-    measures = {name: getattr(call_tone, name).value for name in TONE_MEASURES}
+    return _judged_again(result, rubric, measures={name: getattr(call_tone, name).value for name in TONE_MEASURES})
+
+
+def _rubric_of(result: CallResult, settings: Settings) -> Rubric:
+    _, line = settings.line(result.meta.line)
+    return load_rubric(settings.rubrics_dir / line.rubric)
+
+
+def _judged_again(result: CallResult, rubric: Rubric, **known: object) -> CallResult:
+    """The rubric applied again to a scored call's words, with what the writer knows now (history, tone)."""
     duration = result.audio.duration_s if result.audio else 0.0
     ctx = CallContext(result.utterances, duration, result.meta, roles_known=result.speakers_status != "unresolved",
-                      repeat_count=result.case.repeat_count, measures=measures)
+                      **{"repeat_count": result.case.repeat_count, **known})
     return replace(result, **evaluate(rubric, ctx).call_fields())
 
 
