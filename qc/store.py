@@ -564,10 +564,7 @@ class Store:
             con.unregister("incoming")
 
     def personal_data_times(self, call_id: str) -> list[tuple[float, float]]:
-        rows = self.con.execute(
-            "SELECT start_s, end_s FROM pii_spans WHERE call_id = ? AND start_s IS NOT NULL ORDER BY start_s", [call_id]
-        ).fetchall()
-        return [(float(a), float(b)) for a, b in rows]
+        return personal_data_times(self.con, call_id)
 
     def apply_retention(self, kind: str, tables: tuple[str, ...], cutoff: datetime, keep_days: int, dry_run: bool) -> dict:
         """Delete the rows of ``tables`` that belong to calls scored before ``cutoff``; log it."""
@@ -658,6 +655,14 @@ class Store:
         cur = self.con.execute(sql, list(params))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def personal_data_times(con: duckdb.DuckDBPyConnection, call_id: str) -> list[tuple[float, float]]:
+    """Where personal data was heard in a call (start, end seconds): the spans playback audio mutes."""
+    rows = con.execute(
+        "SELECT start_s, end_s FROM pii_spans WHERE call_id = ? AND start_s IS NOT NULL ORDER BY start_s", [call_id]
+    ).fetchall()
+    return [(float(a), float(b)) for a, b in rows]
 
 
 def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:

@@ -15,6 +15,7 @@ from qc.audit import record as audit
 from qc.errors import QCError
 from qc.playback import encode_flac, peaks, playback_channels
 from qc.review import ReviewError, close_appeal_rescored, file_appeal, save_review
+from qc.store import personal_data_times
 from qc.web import data
 from qc.web.access import REVIEWERS, may_open_page, may_see_call
 from qc.web.context import PageError, WebContext, signed_in_user
@@ -108,8 +109,7 @@ def _playback(request: Request, call_id: str, raw: int):
         call = _visible_call(con, user, call_id)
         if raw and not user.may_see_raw(ctx.settings.web.raw_data_roles):
             raise PageError(403, "Your role may not hear unredacted audio.")
-        times = [(float(a), float(b)) for a, b in con.execute(
-            "SELECT start_s, end_s FROM pii_spans WHERE call_id = ? AND start_s IS NOT NULL", [call_id]).fetchall()]
+        times = personal_data_times(con, call_id)
         if raw:
             audit(con, user.username, "raw.audio.read", call_id, client=request.client.host if request.client else None)
     try:
