@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 
 from qc.accounts import User
-from qc.review import ItemVerdict, cohen_kappa, current_human_verdicts, with_human_verdicts
+from qc.review import ItemVerdict, cohen_kappa, current_human_verdicts
 from qc.web.access import call_scope
 
 # Urgent cases and callers in distress first, then critical failures, then flagged calls, then agent-tone alerts.
@@ -158,14 +158,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def call_detail(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
-    """Transcript (redacted, or raw where allowed and kept), items with reviews, alerts, appeals, scores."""
+def call_items(con: duckdb.DuckDBPyConnection, call: dict) -> list[dict]:
+    """The rubric items of the version that scored the call, each with the reviewers' verdict and history."""
     call_id = call["call_id"]
-    utterances = _rows(con, "SELECT idx, speaker, role, start_s, end_s, text FROM utterances WHERE call_id = ? ORDER BY idx", [call_id])
-    if raw:
-        raw_text = dict(con.execute("SELECT idx, text FROM utterances_raw WHERE call_id = ?", [call_id]).fetchall())
-        for u in utterances:
-            u["text"] = raw_text.get(u["idx"], u["text"])
     items = _rows(
         con,
         "SELECT item_id, title, verdict, points, max_points, severity, reason, evidence FROM rule_hits "
@@ -177,13 +172,24 @@ def call_detail(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
     for item in items:
         item["human_verdict"] = human.get(item["item_id"])
         item["reviews"] = [r for r in history if r["item_id"] == item["item_id"]]
+    return items
+
+
+def call_detail(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
+    """Transcript (redacted, or raw where allowed and kept), items with reviews, alerts, appeals, scores."""
+    call_id = call["call_id"]
+    utterances = _rows(con, "SELECT idx, speaker, role, start_s, end_s, text FROM utterances WHERE call_id = ? ORDER BY idx", [call_id])
+    if raw:
+        raw_text = dict(con.execute("SELECT idx, text FROM utterances_raw WHERE call_id = ?", [call_id]).fetchall())
+        for u in utterances:
+            u["text"] = raw_text.get(u["idx"], u["text"])
     final = _rows(
         con, "SELECT score, scored_by, scored_at FROM scores WHERE call_id = ? AND scored_by LIKE 'review:%' ORDER BY scored_at DESC LIMIT 1",
         [call_id],
     )
     return {
         "utterances": utterances,
-        "items": items,
+        "items": call_items(con, call),
         "alerts": _rows(con, "SELECT kind, severity, start_s, message FROM alerts WHERE call_id = ? ORDER BY start_s NULLS FIRST", [call_id]),
         "appeals": _rows(con, "SELECT * FROM appeals WHERE call_id = ? ORDER BY filed_at", [call_id]),
         "final_score": final[0]["score"] if final else call["score"],
@@ -200,11 +206,6 @@ def call_detail(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
 def item_verdicts(items: list[dict], section_of: dict[str, str | None]) -> list[ItemVerdict]:
     return [ItemVerdict(i["item_id"], i["verdict"], i["points"] or 0.0, i["max_points"] or 0.0, i["severity"] or "normal",
                         section_of.get(i["item_id"])) for i in items]
-
-
-def final_items(items: list[dict], section_of: dict[str, str | None]) -> list[ItemVerdict]:
-    human = {i["item_id"]: i["human_verdict"] for i in items if i.get("human_verdict")}
-    return with_human_verdicts(item_verdicts(items, section_of), human)
 
 
 def appeals(con: duckdb.DuckDBPyConnection, user: User) -> list[dict]:

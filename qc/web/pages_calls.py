@@ -142,12 +142,12 @@ def review_item(request: Request, call_id: str, item_id: str = Form(...), verdic
         if purpose not in ("review", "calibration", "appeal"):
             raise PageError(400, "purpose is review, calibration or appeal")
         call = _visible_call(con, user, call_id)
-        detail = data.call_detail(con, call, raw=False)
+        items = data.call_items(con, call)
         section_of, weight_of = ctx.rubric_sections(call["line"], call["rubric_id"])
         try:
             con.begin()
             save_review(con, call_id=call_id, item_id=item_id, verdict=verdict, comment=comment.strip()[:2000], reviewer=user.username,
-                        purpose=purpose, items=data.item_verdicts(detail["items"], section_of), rubric_id=call["rubric_id"],
+                        purpose=purpose, items=data.item_verdicts(items, section_of), rubric_id=call["rubric_id"],
                         rubric_version=call["rubric_version"], section_weight=weight_of)
             if purpose == "appeal" and appeal_id:
                 close_appeal_rescored(con, appeal_id, user.username)
