@@ -98,9 +98,7 @@ def test_a_killed_run_resumes_redoing_only_the_call_in_flight(settings, tmp_path
     """Kill -9 the nightly run after its first stored call; the next run finishes the day, no duplicates."""
     import signal
 
-    folder = tmp_path / "rec" / DAY
-    folder.mkdir(parents=True)
-    _settled_copies(folder, 4)
+    _day_with_calls(tmp_path / "rec", 4)
     proc = _nightly_process(settings, tmp_path / "rec")
     _wait_for_stored(settings.db_path, 1, proc, timeout=240)
     assert proc.poll() is None, "the run finished before it could be killed"
@@ -124,6 +122,14 @@ def _nightly_process(settings, root):
     env = {**os.environ, "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
     cmd = [sys.executable, "-m", "qc.cli", "nightly", "run", "--root", str(root), "--date", DAY, "--db", str(settings.db_path)]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _day_with_calls(root, count: int):
+    """``root``/DAY holding ``count`` settled recordings; returns the day folder."""
+    folder = root / DAY
+    folder.mkdir(parents=True)
+    _settled_copies(folder, count)
+    return folder
 
 
 def _settled_copies(folder, count: int, offset: int = 0) -> None:
@@ -156,9 +162,7 @@ def _wait_for_stored(db, at_least: int, proc=None, timeout: float = 300) -> int:
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_recording_that_appears_during_the_run_is_scored_by_the_next_one(settings, tmp_path):
-    folder = tmp_path / "rec" / DAY
-    folder.mkdir(parents=True)
-    _settled_copies(folder, 3)
+    folder = _day_with_calls(tmp_path / "rec", 3)
     proc = _nightly_process(settings, tmp_path / "rec")
     assert _wait_for_stored(settings.db_path, 1, proc) >= 1
     _settled_copies(folder, 1, offset=3)  # the recorder drops one more file into the day folder
@@ -184,9 +188,7 @@ def test_a_dask_worker_killed_mid_call_loses_nothing(settings, tmp_path):
 
     from pipelines.nightly import nightly
 
-    folder = tmp_path / "rec" / DAY
-    folder.mkdir(parents=True)
-    _settled_copies(folder, 4)
+    _day_with_calls(tmp_path / "rec", 4)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         pids = [nanny.process.pid for nanny in cluster.workers.values()]
         result: dict = {}
@@ -217,9 +219,7 @@ def test_inspectors_use_the_web_app_while_the_nightly_run_writes(settings, tmp_p
     from qc.store import Store
     from tests.browser import free_port
 
-    folder = tmp_path / "rec" / DAY
-    folder.mkdir(parents=True)
-    _settled_copies(folder, 3)
+    _day_with_calls(tmp_path / "rec", 3)
     with Store(settings.db_path) as store:
         add_user(store.con, "night_qa", "night-shift-pass", "inspector")
     port = free_port()
