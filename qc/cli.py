@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from qc.config import Settings, load_settings
+from qc.cli_common import ConfigOpt, DbOpt, console, err, settings_from
 from qc.errors import QCError
 from qc.records import CallMeta, CallResult
 
@@ -22,22 +21,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console()
-err = Console(stderr=True)
-
-ConfigOpt = typer.Option(None, "--config", "-c", help="Settings file (YAML). Default: $QC_CONFIG, else built-in defaults.")
-DbOpt = typer.Option(None, "--db", help="DuckDB file. Default: ./qc.duckdb (or db_path in the settings).")
-
-
-def _settings(config: Optional[Path], db: Optional[Path], **overrides: object) -> Settings:
-    updates = {k: v for k, v in overrides.items() if v is not None}
-    if db is not None:
-        updates["db_path"] = db
-    try:
-        return load_settings(config, **updates)
-    except QCError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -66,7 +49,7 @@ def score(
 
     from qc.sources import discover
 
-    settings = _settings(config, db, workers=workers)
+    settings = settings_from(config, db, workers=workers)
     try:
         files = discover(paths)
     except QCError as exc:
@@ -137,7 +120,7 @@ def show(
     """
     from qc.store import Store
 
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     try:
         with Store(settings.db_path, read_only=True) as store:
             matches = store.find_call(call_id)
@@ -207,7 +190,7 @@ def export_audio(
     from qc.playback import encode_flac, playback_channels
     from qc.store import Store
 
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     try:
         with Store(settings.db_path, read_only=True) as store:
             matches = store.find_call(call_id)
@@ -236,7 +219,7 @@ def db_info(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> N
     """
     from qc.store import Store
 
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     try:
         with Store(settings.db_path, read_only=True) as store:
             counts, version = store.counts(), store.schema_version()
@@ -262,7 +245,7 @@ def models(
     from qc.models import load_registry, resolve_whisper_folder, shipped_model_file
     from qc.models import _source_paths as installed_paths
 
-    settings = _settings(config, None)
+    settings = settings_from(config, None)
     for name, entry in load_registry(settings.models_dir).items():
         console.print(f"[bold]{name}[/bold] ({entry.kind}) — {entry.description}; licence {entry.licence}")
         for source in entry.sources:
@@ -304,7 +287,7 @@ def nightly_run(
     Resumable: calls already scored are skipped, files still being written are left for the next run,
     and the run's figures are stored in the runs table.
     """
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     _quiet_prefect(verbose)
     from pipelines.nightly import nightly
 
@@ -355,7 +338,7 @@ def retention_run(
     Periods come from the retention settings (raw transcripts 30 days, transcripts 1 year, results
     3 years, failure history 90 days by default); every run is written to retention_log.
     """
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     if not settings.db_path.exists():
         err.print(f"[red]error:[/red] no database at {settings.db_path}")
         raise typer.Exit(2)
@@ -429,7 +412,7 @@ def rescore(
     from qc.rescore import rescore as run_rescore
     from qc.store import Store
 
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     if not settings.db_path.exists():
         err.print(f"[red]error:[/red] no database at {settings.db_path} (score some calls first: qc score PATH)")
         raise typer.Exit(2)

@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-from qc.cli_web import ConfigOpt, DbOpt, _settings
-
-console = Console()
-err = Console(stderr=True)
+from qc.cli_common import ConfigOpt, DbOpt, console, err, settings_from
 
 
 def report(
@@ -31,7 +27,7 @@ def report(
     if not agent and not team:
         err.print("[red]error:[/red] say whose report: --agent ID and/or --team NAME")
         raise typer.Exit(2)
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     week = week or current_week()
     if base_url is None:
         web = settings.web

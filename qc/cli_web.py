@@ -8,27 +8,15 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from qc.accounts import ROLES, AccountError, add_agent, add_user, create_token, list_users, revoke_token, set_active, set_password
-
-console = Console()
-err = Console(stderr=True)
-
-ConfigOpt = typer.Option(None, "--config", "-c", help="Settings file (YAML). Default: $QC_CONFIG, else built-in defaults.")
-DbOpt = typer.Option(None, "--db", help="DuckDB file. Default: ./qc.duckdb (or db_path in the settings).")
+from qc.cli_common import ConfigOpt, DbOpt, console, err, settings_from
 
 users_app = typer.Typer(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for machine clients (they act with a user's role).", no_args_is_help=True)
 agents_app = typer.Typer(help="The agents whose calls are scored, and their teams.", no_args_is_help=True)
 live_app = typer.Typer(help="The live path: stream call audio in, alerts out while the call is on.", no_args_is_help=True)
-
-
-def _settings(config: Optional[Path], db: Optional[Path]):
-    from qc.cli import _settings as load
-
-    return load(config, db)
 
 
 def _password(given: Optional[str]) -> str:
@@ -69,7 +57,7 @@ def users_add(
     db: Optional[Path] = DbOpt,
 ) -> None:
     """Add a user who may sign in to the web app."""
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     password = _password(password_env)
     user = _run(settings, lambda con: add_user(con, username, password, role, display_name=name, agent_id=agent_id, team=team))
     console.print(f"added {user.username} ({user.role})")
@@ -78,7 +66,7 @@ def users_add(
 @users_app.command("list")
 def users_list(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """List users, their roles and whether they may sign in."""
-    users = _run(_settings(config, db), list_users)
+    users = _run(settings_from(config, db), list_users)
     table = Table("user", "role", "name", "agent", "team", "active")
     for u in users:
         table.add_row(u.username, u.role, u.display_name or "", u.agent_id or "", u.team or "", "yes" if u.active else "no")
@@ -88,13 +76,13 @@ def users_list(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -
 @users_app.command("disable")
 def users_disable(username: str, config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """Stop a user signing in; their open sessions end at once."""
-    _run(_settings(config, db), lambda con: set_active(con, username, False))
+    _run(settings_from(config, db), lambda con: set_active(con, username, False))
     console.print(f"disabled {username}")
 
 
 @users_app.command("enable")
 def users_enable(username: str, config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
-    _run(_settings(config, db), lambda con: set_active(con, username, True))
+    _run(settings_from(config, db), lambda con: set_active(con, username, True))
     console.print(f"enabled {username}")
 
 
@@ -102,7 +90,7 @@ def users_enable(username: str, config: Optional[Path] = ConfigOpt, db: Optional
 def users_password(username: str, password_env: Optional[str] = typer.Option(None, "--password-env"),
                    config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """Set a new password (ends the user's open sessions)."""
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     password = _password(password_env)
     _run(settings, lambda con: set_password(con, username, password))
     console.print(f"password changed for {username}")
@@ -112,14 +100,14 @@ def users_password(username: str, password_env: Optional[str] = typer.Option(Non
 def tokens_create(username: str, name: str = typer.Option(..., "--name", help="What the token is for."),
                   config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """Create an API token acting as USERNAME. The token is printed once; only its hash is kept."""
-    secret = _run(_settings(config, db), lambda con: create_token(con, username, name))
+    secret = _run(settings_from(config, db), lambda con: create_token(con, username, name))
     console.print(secret, highlight=False)
 
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: str, config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """Revoke a token by its id (the part after 'qc_')."""
-    _run(_settings(config, db), lambda con: revoke_token(con, token_id))
+    _run(settings_from(config, db), lambda con: revoke_token(con, token_id))
     console.print(f"revoked {token_id}")
 
 
@@ -127,7 +115,7 @@ def tokens_revoke(token_id: str, config: Optional[Path] = ConfigOpt, db: Optiona
 def agents_add(agent_id: str, name: Optional[str] = typer.Option(None, "--name"), team: Optional[str] = typer.Option(None, "--team"),
                line: Optional[str] = typer.Option(None, "--line"), config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
     """Register an agent (or change their team)."""
-    _run(_settings(config, db), lambda con: add_agent(con, agent_id, name=name, team=team, line=line))
+    _run(settings_from(config, db), lambda con: add_agent(con, agent_id, name=name, team=team, line=line))
     console.print(f"agent {agent_id}: team {team or '-'}")
 
 
@@ -146,7 +134,7 @@ def agents_enroll(
     """
     from qc.enrolment import EnrolmentError, enrol, save
 
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     try:
         print_ = enrol(settings, agent_id, files, channel)
     except EnrolmentError as exc:
@@ -167,7 +155,7 @@ def serve(
 
     from qc.web.app import create_app
 
-    settings = _settings(config, db)
+    settings = settings_from(config, db)
     web = settings.web.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     if web.host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/yellow] listening on {web.host}: put it behind TLS (web.https: true) and a firewall")
