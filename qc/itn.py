@@ -117,8 +117,8 @@ _WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
 _ENGLISH_DIGIT = re.compile(rf"\b((?:double|triple)\s+)?({_WORD})\b", re.I)
 _ENGLISH_SEQUENCE = re.compile(
     rf"\b(?:(?:double|triple)\s+)?{_WORD}\b(?:[\s,\-]+(?:(?:double|triple)\s+)?{_WORD}\b){{2,}}", re.I)
-_SEPARATOR_TAIL = re.compile(r"([零〇洞幺一二两兩三四五六七八九雙双0-9]{2,})[\s,，、\-]{1,3}$")
-_SEPARATOR_HEAD = re.compile(r"[\s,，、\-]{1,3}([零〇洞幺一二两兩三四五六七八九雙双0-9]{2,})")
+_SEPARATOR_TAIL = re.compile(r"([零〇洞幺一二两兩三四五六七八九雙双0-9]{2,})[\s,，、。\-]{1,3}$")
+_SEPARATOR_HEAD = re.compile(r"[\s,，、。\-]{1,3}([零〇洞幺一二两兩三四五六七八九雙双0-9]{2,})")
 
 
 @dataclass(frozen=True)

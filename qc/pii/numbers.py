@@ -55,24 +55,36 @@ _YEAR_GAP = re.compile(r"\s*(?:年的?|年嘅)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _PREFIX_SIGN = re.compile(r"(?:\+|＋|加|\(|（)\s?$")
 _ID_X = re.compile(
-    r"[\s,，、。]*(?:(?:最后|最後|最尾|尾数|尾數|末尾)(?:一位|一個|一个)?(?:是|係|系|就是)?(?:大写的?|大寫嘅?|字母)?\s*)?"
+    r"[\s,，、。]*(?:(?:嗯|呃|对|對|然后|然後|跟住|就是|就係)[\s,，、。]*)?"
+    r"(?:(?:最后|最後|最尾|尾数|尾數|末尾|末位|校验码|校驗碼)(?:一位|一個|一个|嗰個|嗰位)?(?:数|數)?(?:是|係|系|就是|为|為)?"
+    r"[\s,，]*)?"
+    r"(?:(?:大写的?|大寫嘅?|大写字母|大寫字母|英文字母|字母|英文)\s*)?"
     r"(?:[Xx]|叉|艾克斯|爱克斯|埃克斯|愛克斯)(?![A-Za-z])")
 _COUNTRY = ("86", "0086", "852", "00852")
 _COMPANY_LINES = ("400", "800")
 
 # Hong Kong IDs: the letters before the first group, and the check digit after the six digits.
-_HK_LETTERS = re.compile(r"(?<![A-Za-z])(?:([A-Z]{1,2})[\s,，、:：]{0,3}|([a-z]))$")
+# "K", "XD", "X D", "k", "K字頭", and on English lines the letter's name ("kay", "dee").
+_LETTER_NAMES = {"ay": "A", "bee": "B", "cee": "C", "dee": "D", "ee": "E", "ef": "F", "gee": "G", "aitch": "H",
+                 "jay": "J", "kay": "K", "el": "L", "em": "M", "en": "N", "pee": "P", "cue": "Q", "ar": "R",
+                 "ess": "S", "tee": "T", "vee": "V", "ex": "X", "wye": "Y", "zed": "Z", "zee": "Z"}
+_LETTER_NAME = "|".join(_LETTER_NAMES)
+_HK_LETTERS = re.compile(
+    rf"(?<![A-Za-z])(?:(?P<up>[A-Z](?:\s?[A-Z])?)|(?P<low>[a-z])|(?P<named>(?i:(?:{_LETTER_NAME})(?:\s+(?:{_LETTER_NAME}))?)))"
+    r"(?:字頭|字头|開頭|开头)?[\s,，、:：]{0,3}$")
 _NOT_HK_LETTERS = frozenset({"I", "O", "ID", "NO", "HK", "OK", "AM", "PM", "TV", "CN", "IS", "IT", "MY", "AT", "ON",
                              "IN", "TO"})
 _EN_DIGIT = "|".join(ENGLISH_DIGITS)
 _HK_CHECK = re.compile(
-    r"\s*[,，、]?\s*(?:(?:open\s+)?brackets?|括號|括号|括弧|[(（]|最尾係|最尾是|最尾|最後一位係|最后一位是|最后是|最後係|"
+    r"\s*[,，、。]?\s*(?:(?:即係|就係|係|是|嗯|呃|然後|然后|跟住|and|then)[\s,，、]*){0,2}"
+    r"(?:(?:open\s+)?brackets?|in brackets?|括號|括号|括弧|[(（]|最尾係|最尾是|最尾|最後一位係|最后一位是|最后是|最後係|"
     r"check digit(?: is)?)?\s*[,，]?\s*"
     rf"(?P<check>[0-9]|[零〇洞幺一二三四五六七八九](?![零〇洞幺一二三四五六七八九])|(?:{_EN_DIGIT})\b|[Aa](?![A-Za-z]))"
     r"(?![0-9])(?:\s*(?:[)）]|close bracket|括號|括号|括弧))?",
     re.I,
 )
-_HK_GROUP_GAP = re.compile(r"[\s,，、\-]{0,3}")
+_HK_GROUP_GAP = re.compile(r"(?:[\s,，、\-。.…]|嗯|呃|即係|跟住|然後|然后)*")
+MAX_HK_GROUP_GAP = 6  # characters between two groups of a Hong Kong ID; the check digit keeps precision
 
 
 @dataclass(frozen=True)
@@ -201,7 +213,9 @@ def _fits(chain, found, said_as: str | None, a: int, b: int, hit: Hit) -> bool:
     first). A chain as long as an ID or card (15-20 digits) that is not one is one failed number: a piece of
     it is taken only when what is left is short (a room, a service number) and said apart."""
     n = len(chain)
-    if said_as and hit.kind not in _GROUP_OF_CONTEXT[said_as] and not _checked_id(hit):
+    # An old 15-digit ID after "号码" is still an ID: no phone is 15 digits long.
+    if (said_as and hit.kind not in _GROUP_OF_CONTEXT[said_as] and not _checked_id(hit)
+            and not (said_as == "phone" and hit.kind == "cn_id")):
         first = [k for k, h, _ in found.get(0, []) if h.kind in _GROUP_OF_CONTEXT[said_as]]
         if not first or min(first) >= a:
             return False
@@ -279,11 +293,11 @@ def _hk_ids(text: str, units: list[_Unit]) -> list[Hit]:
     "Z, six five two, eight six six, bracket zero", "P八一七九三九，最尾係九", "A123456(3)"."""
     hits = []
     for i, first in enumerate(units):
-        letters = _HK_LETTERS.search(text, max(0, first.start - 6), first.start)
+        letters = _HK_LETTERS.search(text, max(0, first.start - 16), first.start)
         if not letters:
             continue
         digits, j = first.digits, i
-        while len(digits) < 6 and j + 1 < len(units) and _HK_GROUP_GAP.fullmatch(text[units[j].end:units[j + 1].start]):
+        while len(digits) < 6 and j + 1 < len(units) and _hk_group_gap(text[units[j].end:units[j + 1].start]):
             j += 1
             digits += units[j].digits
         end, check = units[j].end, None
@@ -295,10 +309,20 @@ def _hk_ids(text: str, units: list[_Unit]) -> list[Hit]:
                 check, end = _check_digit(m.group("check")), m.end()
         if check is None or len(digits) != 6:
             continue
-        letter = (letters.group(1) or letters.group(2)).upper()
+        letter = _hk_letters(letters)
         if letter not in _NOT_HK_LETTERS and is_hk_id(letter, digits, check):
             hits.append(Hit("hk_id", letters.start(), end, 0.97))
     return hits
+
+
+def _hk_group_gap(gap: str) -> bool:
+    return len(gap.replace(" ", "")) <= MAX_HK_GROUP_GAP and bool(_HK_GROUP_GAP.fullmatch(gap))
+
+
+def _hk_letters(found: re.Match) -> str:
+    if found.group("named"):
+        return "".join(_LETTER_NAMES[w.lower()] for w in found.group("named").split())
+    return re.sub(r"\s", "", found.group("up") or found.group("low")).upper()
 
 
 def _check_digit(said: str) -> str:
