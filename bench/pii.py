@@ -41,7 +41,13 @@ SENTENCES = ROOT / "bench" / "data" / "pii_sentences.jsonl"
 HELDOUT = ROOT / "bench" / "data" / "pii_heldout.jsonl"
 HELDOUT_TITLE = "Held-out 1 (written 2026-11-26; its misses were then fixed by category, so no longer blind)"
 HELDOUT2 = ROOT / "bench" / "data" / "pii_heldout2.jsonl"
-HELDOUT2_TITLE = "Held-out 2 (written 2026-11-26 by someone who never saw the detector or the other lists; blind)"
+HELDOUT2_TITLE = ("Held-out 2 (written 2026-11-26 by someone who never saw the detector or the other lists; its first run "
+                  "gave ID recall 0.898, and its five ID misses were then fixed by category, so no longer blind)")
+HELDOUT3 = ROOT / "bench" / "data" / "pii_heldout3.jsonl"
+HELDOUT3_TITLE = ("Held-out 3 (302 sentences written 2026-11-26 by someone who never saw the detector or the other lists, "
+                  "after the fixes for held-out 2; its one blind run gave ID P 1.000 R 0.991, phone P 0.962 R 0.962, "
+                  "card P 1.000 R 0.889; its misses were then fixed by category (咭 for a card, 'landline', "
+                  "括號入面係, 'triple eight' in a number read out), so it is no longer blind)")
 SAMPLE_LABELS = ROOT / "bench" / "data" / "pii_sample_labels.json"
 SAMPLES = ROOT / "audio_samples"
 REPORTS = ROOT / "reports" / "bench"
@@ -306,19 +312,26 @@ def markdown(report: dict) -> str:
              "括號 in Hong Kong IDs). Held-out list 1 (bench/data/pii_heldout.jsonl) was then written and run once "
              "(ID R 0.737, phone R 0.746, card R 0.938); its misses were fixed by category (fillers, spaced and "
              "English digits, country codes, 雙, spoken HKIDs, spelt surnames …) on new dev sentences, so it is no "
-             "longer blind either. The unbiased figure is held-out list 2 (bench/data/pii_heldout2.jsonl), written "
-             "by someone who saw neither the detector nor the other lists, and run once, after the fixes.", "",
+             "longer blind either. Held-out list 2 (bench/data/pii_heldout2.jsonl), written "
+             "by someone who saw neither the detector nor the other lists, first ran at ID R 0.898; its five ID misses "
+             "were fixed by category. Held-out list 3 (bench/data/pii_heldout3.jsonl), written "
+             "the same way after those fixes, gave the last unbiased figure on its one blind run: ID P 1.000 R 0.991 "
+             "(target met), phone P 0.962 R 0.962 and card P 1.000 R 0.889 (not met); its misses were then fixed "
+             "by category.", "",
              "Labelling: a name is every mention of a person's name (a surname with a title, 王先生 → 王; "
              "a surname spelt out, 弓长张, again); an address is a home or household precise to a street number "
              "or a unit/room, not a junction, an estate alone or a floor; line numbers (12345), 工号, "
              "order/ticket/tracking numbers, dates, prices, partial "
              "numbers (尾号) and company hotlines (400…) are not personal. 'fully covered': labelled spans whose every "
              "digit/letter lies under some finding of any kind (what redaction leaves intact is what leaks).", ""]
-    h, h2 = report["heldout"], report["heldout2"]
-    lines += [_verdict(f"the blind held-out set 2 ({h2['sentences']} sentences, {HELDOUT2.relative_to(ROOT)})", h2),
+    h, h2, h3 = report["heldout"], report["heldout2"], report["heldout3"]
+    lines += [_verdict(f"held-out set 3 ({h3['sentences']} sentences, {HELDOUT3.relative_to(ROOT)}; blind run before its "
+                       "fixes: ID R 0.991, phone P 0.962 R 0.962, card R 0.889)", h3),
+              _verdict(f"held-out set 2 ({h2['sentences']} sentences; first run before its fixes: ID R 0.898)", h2),
               _verdict(f"held-out set 1 ({h['sentences']} sentences; first run before the fixes: ID R 0.737, phone R 0.746, "
                        "card R 0.938, P 1.000)", h),
               _verdict("the test split (no longer blind)", s["test"]), ""]
+    lines += _split_section(f"{HELDOUT3_TITLE}: {h3['sentences']} sentences", h3, near_miss_types=True)
     lines += _split_section(f"{HELDOUT2_TITLE}: {h2['sentences']} sentences", h2, near_miss_types=True)
     lines += _split_section(f"{HELDOUT_TITLE}: {h['sentences']} sentences", h, near_miss_types=True)
     for split in ("test", "dev"):
@@ -345,6 +358,7 @@ def main() -> int:
     rows = load_sentences()
     heldout = load_sentences(HELDOUT, ("heldout",))
     heldout2 = load_sentences(HELDOUT2, ("heldout2",))
+    heldout3 = load_sentences(HELDOUT3, ("heldout3",))
     report = {
         "measured_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "match": f"same kind, overlap >= {MIN_IOU} of the union",
@@ -353,6 +367,7 @@ def main() -> int:
                       "dev": score_sentences(rows, "dev"), "test": score_sentences(rows, "test")},
         "heldout": {"title": HELDOUT_TITLE, "file": str(HELDOUT.relative_to(ROOT)), **score_sentences(heldout, "heldout")},
         "heldout2": {"title": HELDOUT2_TITLE, "file": str(HELDOUT2.relative_to(ROOT)), **score_sentences(heldout2, "heldout2")},
+        "heldout3": {"title": HELDOUT3_TITLE, "file": str(HELDOUT3.relative_to(ROOT)), **score_sentences(heldout3, "heldout3")},
         "samples": score_samples(),
     }
     REPORTS.mkdir(parents=True, exist_ok=True)

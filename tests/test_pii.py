@@ -362,6 +362,12 @@ CATEGORY_CASES: list[tuple[str, list, list[tuple[int, str, str]], str]] = [
     ("hkid", ["個身份證號碼，K字頭，一零，二七，六一，括號一"], [(0, "hk_id", "K字頭，一零，二七，六一，括號一")], "hk"),
     ("hkid", ["身份證號碼係C，零三七。四八六，即係，括號三"], [(0, "hk_id", "C，零三七。四八六，即係，括號三")], "hk"),
     ("hkid", ["身份證係，嗯，P，二五七零雙二，即係，括號零"], [], "hk"),  # 257022: check digit wrong
+    # 6c. held-out list 3's misses: 咭 for a card, "landline", 括號入面係, "triple eight" in a number read out
+    ("card", ["我嘅Master咭號碼6228688197369932，你幫我查下"], [(0, "bank_card", "6228688197369932")], "hk"),
+    ("card", ["我張信用咭號碼係4048 0635 8178 3978，佢亂咁扣我錢"], [(0, "bank_card", "4048 0635 8178 3978")], "hk"),
+    ("phone", ["The landline is two one two three, three one four one"], [(0, "landline", "two one two three, three one four one")], "hk"),
+    ("hkid", ["身份證C037486，括號入面係3"], [(0, "hk_id", "C037486，括號入面係3")], "hk"),
+    ("phone", ["my mobile is nine triple eight, five nine two one"], [(0, "mobile", "nine triple eight, five nine two one")], "hk"),
     # 7. bank cards split over sentences
     ("card", ["卡号六二二八六八八幺。后面是九七三六九九三二"], [(0, "bank_card", "六二二八六八八幺。后面是九七三六九九三二")], "cn"),
     ("card", ["工资卡六二二二，五六三二，七二九五。嗯，幺八幺七，五六六"], [(0, "bank_card", "六二二二，五六三二，七二九五。嗯，幺八幺七，五六六")], "cn"),

@@ -30,11 +30,12 @@ _CONTEXT: dict[str, re.Pattern[str]] = {
     "id": re.compile(r"身份证|身份證|证件号|證件號|身份号|身份號|证号|證號|id card|identity card|\bid\b", re.I),
     "phone": re.compile(
         r"电话|電話|手机|手機|联系方式|聯繫方式|联系|聯繫|聯絡|致电|致電|座机|座機|固话|固話|手提|打给我|打我|"
-        r"打返|覆返|回电|回電|搵我|办公室|辦公室|"
+        r"打返|覆返|回电|回電|搵我|办公室|辦公室|landline|land line|fixed line|home number|"
         r"phone|mobile|\btel\b|whatsapp|微信|call me|call\s*返|call back|reach me|contact me|\boffice\b", re.I),
     "bank": re.compile(
         r"银行卡|銀行卡|卡号|卡號|账号|賬號|帐号|帳號|银行|銀行|储蓄卡|儲蓄卡|信用卡|借记卡|借記卡|工资卡|工資卡|"
-        r"存折|存摺|转账|轉賬|打款|建行|工行|农行|農行|中行|交行|招行|邮储|郵儲|card|account", re.I),
+        r"存折|存摺|转账|轉賬|打款|建行|工行|农行|農行|中行|交行|招行|邮储|郵儲|card|account|"
+        r"咭號|咭号|信用咭|銀聯咭|银联咭|提款咭|扣賬咭|Master咭|Visa咭", re.I),
     "not_personal": re.compile(
         r"订单|訂單|单号|單號|工单|工單|编号|編號|流水|快递|快遞|运单|運單|发票|發票|票号|票號|车次|車次|航班|座位|"
         r"工号|工號|受理|件号|件號|合同|批次|型号|型號|邮编|郵編|金额|金額|价格|價格|案件|序号|序號|条码|條碼|"

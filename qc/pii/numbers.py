@@ -77,12 +77,13 @@ _NOT_HK_LETTERS = frozenset({"I", "O", "ID", "NO", "HK", "OK", "AM", "PM", "TV",
 _EN_DIGIT = "|".join(ENGLISH_DIGITS)
 _HK_CHECK = re.compile(
     r"\s*[,，、。]?\s*(?:(?:即係|就係|係|是|嗯|呃|然後|然后|跟住|and|then)[\s,，、]*){0,2}"
-    r"(?:(?:open\s+)?brackets?|in brackets?|括號|括号|括弧|[(（]|最尾係|最尾是|最尾|最後一位係|最后一位是|最后是|最後係|"
+    r"(?:(?:open\s+)?brackets?|in brackets?|(?:括號|括号|括弧)(?:入面|裏面|里面|內|内)?(?:係|是)?|[(（]|最尾係|最尾是|最尾|最後一位係|最后一位是|最后是|最後係|"
     r"check digit(?: is)?)?\s*[,，]?\s*"
     rf"(?P<check>[0-9]|[零〇洞幺一二三四五六七八九](?![零〇洞幺一二三四五六七八九])|(?:{_EN_DIGIT})\b|[Aa](?![A-Za-z]))"
     r"(?![0-9])(?:\s*(?:[)）]|close bracket|括號|括号|括弧))?",
     re.I,
 )
+_REPEAT_WORD = re.compile(r"(?:double|triple)\s+[a-z]+", re.I)
 _HK_GROUP_GAP = re.compile(r"(?:[\s,，、\-。.…]|嗯|呃|即係|跟住|然後|然后)*")
 MAX_HK_GROUP_GAP = 6  # characters between two groups of a Hong Kong ID; the check digit keeps precision
 
@@ -114,10 +115,11 @@ def _units(text: str, groups) -> list[_Unit]:
     units: list[_Unit] = []
     for g in groups:
         last = units[-1] if units else None
-        if last and last.spelled and len(g.digits) == 1 and text[last.end:g.start].isspace():
+        one_word = len(g.digits) == 1 or bool(_REPEAT_WORD.fullmatch(text[g.start:g.end]))  # "triple eight"
+        if last and last.spelled and one_word and text[last.end:g.start].isspace():
             units[-1] = _Unit(last.digits + g.digits, last.start, g.end, True)
         else:
-            units.append(_Unit(g.digits, g.start, g.end, len(g.digits) == 1))
+            units.append(_Unit(g.digits, g.start, g.end, one_word))
     return units
 
 
