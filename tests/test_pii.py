@@ -365,9 +365,9 @@ CATEGORY_CASES: list[tuple[str, list, list[tuple[int, str, str]], str]] = [
     # 6c. held-out list 3's misses: 咭 for a card, "landline", 括號入面係, "triple eight" in a number read out
     ("card", ["我嘅Master咭號碼6228688197369932，你幫我查下"], [(0, "bank_card", "6228688197369932")], "hk"),
     ("card", ["我張信用咭號碼係4048 0635 8178 3978，佢亂咁扣我錢"], [(0, "bank_card", "4048 0635 8178 3978")], "hk"),
-    ("phone", ["The landline is two one two three, three one four one"], [(0, "landline", "two one two three, three one four one")], "hk"),
+    ("hk", ["The landline is two one two three, three one four one"], [(0, "landline", "two one two three, three one four one")], "hk"),
     ("hkid", ["身份證C037486，括號入面係3"], [(0, "hk_id", "C037486，括號入面係3")], "hk"),
-    ("phone", ["my mobile is nine triple eight, five nine two one"], [(0, "mobile", "nine triple eight, five nine two one")], "hk"),
+    ("spaced", ["my mobile is nine triple eight, five nine two one"], [(0, "mobile", "nine triple eight, five nine two one")], "hk"),
     # 7. bank cards split over sentences
     ("card", ["卡号六二二八六八八幺。后面是九七三六九九三二"], [(0, "bank_card", "六二二八六八八幺。后面是九七三六九九三二")], "cn"),
     ("card", ["工资卡六二二二，五六三二，七二九五。嗯，幺八幺七，五六六"], [(0, "bank_card", "六二二二，五六三二，七二九五。嗯，幺八幺七，五六六")], "cn"),
