@@ -21,7 +21,7 @@ from qc import PIPELINE_VERSION
 from qc.audio import TARGET_RATE, DecodedAudio, decode, probe
 from qc.cases import repeat_count, repeat_from_words
 from qc.config import LineConfig, Settings
-from qc.diarization import Diarization, diarize, speech_regions
+from qc.diarization import Diarization, diarize, place_turns_by_voice, speech_regions
 from qc.errors import BadRecording, ConfigError
 from qc.pii import PiiOptions, detect_pii, redact_utterances
 from qc.records import Alert, AudioInfo, CallMeta, CallResult, Evidence, PersonalData, SpeakersStatus, Utterance
@@ -280,7 +280,7 @@ def diarize_mono(signal, embedder: SpeakerEmbedder, settings: Settings, narrowba
         from qc.frame_diarization import frame_pipeline, refine
 
         threads = settings.asr.cpu_threads or max(1, (os.cpu_count() or 1) // settings.workers)
-        diarization = refine(signal, diarization, frame_pipeline(settings.models_dir, threads))
+        diarization = place_turns_by_voice(signal, refine(signal, diarization, frame_pipeline(settings.models_dir, threads)), embedder)
     return diarization
 
 

@@ -131,3 +131,18 @@ def test_the_segmentation_weights_come_from_the_package_and_are_checked():
     model = segmentation_model(MODELS, 1)
     assert model.specifications.powerset and len(model.specifications.classes) == 3
     assert isinstance(frame_pipeline(MODELS, 2), FrameDiarization)
+
+
+def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embedding(embedder, pipeline):
+    from dataclasses import replace
+
+    from qc.diarization import place_turns_by_voice
+
+    audio = decode(probe(SAMPLES / "en_mono_16k_pyannote_sample.flac"), AudioLimits())
+    signal = mixdown(audio.channels)
+    refined = place_turns_by_voice(signal, refine(signal, diarize(signal, embedder, 0.4), pipeline), embedder)
+    longest = max(range(len(refined.turns)), key=lambda i: refined.turns[i].end - refined.turns[i].start)
+    right = refined.turns[longest]
+    wrong = SpeakerTurn(right.start, right.end, "S2" if right.speaker == "S1" else "S1")
+    damaged = replace(refined, turns=refined.turns[:longest] + (wrong,) + refined.turns[longest + 1:])
+    assert place_turns_by_voice(signal, damaged, embedder).turns[longest].speaker == right.speaker
