@@ -16,6 +16,7 @@ from qc.models import onnx_session, shipped_model_file
 MODEL = "campplus-zh-en"
 FRAMES_PER_SECOND = 100
 MIN_FRAMES = 10  # the exported graph needs >= 3 frames; under 0.1 s there is no voice to describe
+MAX_BATCH = 64  # windows per onnxruntime run
 
 
 class SpeakerEmbedder:
@@ -40,7 +41,10 @@ class SpeakerEmbedder:
         for length, indices in by_length.items():
             if length < 3:
                 continue
-            batch = np.stack([slices[i] for i in indices]).astype(np.float32)
-            out[indices] = self.session.run(None, {self.input: batch})[0]
+            # Bounded batches: CAM++'s activations grow with the batch (an hour in one batch took 17 GB).
+            for at in range(0, len(indices), MAX_BATCH):
+                chosen = indices[at:at + MAX_BATCH]
+                batch = np.stack([slices[i] for i in chosen]).astype(np.float32)
+                out[chosen] = self.session.run(None, {self.input: batch})[0]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-8)

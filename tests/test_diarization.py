@@ -85,3 +85,15 @@ def test_a_third_voice_is_reported_and_two_voice_calls_are_not(embedder):
     joined = np.concatenate([(call.channels[0] + call.channels[1]) / 2, other.channels[0][: 16000 * 25]])
     result = diarize(joined, embedder, 0.4)
     assert result.resolved and result.third_voice_share is not None and result.third_voice_share > 0.15
+
+
+def test_many_windows_are_embedded_in_bounded_batches_with_the_same_result(embedder):
+    from qc import voiceprint
+
+    audio, _ = load("en_mono_16k_pyannote_sample")
+    windows = [(t, t + 1.5) for t in np.arange(0.0, 28.0, 0.2)][: voiceprint.MAX_BATCH * 2 + 3]
+    assert len(windows) > voiceprint.MAX_BATCH * 2
+    together = embedder.embed_windows(audio.channels[0], windows)
+    alone = np.vstack([embedder.embed_windows(audio.channels[0], [w]) for w in windows[-3:]])
+    assert np.allclose(together[-3:], alone, atol=1e-4)
+    assert np.all(np.abs(np.linalg.norm(together, axis=1) - 1) < 1e-4)
