@@ -89,11 +89,12 @@ def diarized_utterances(
 ) -> list[Utterance]:
     """Give each speech unit a speaker; consecutive units of one speaker make an utterance.
 
-    A unit long enough to carry a voice (``MIN_UNIT_S``) is placed by its own embedding through
-    ``voices_of`` — more reliable than the short diarization windows at a turn change; shorter ones
-    take the speaker of the diarization turns they overlap.
+    Each word first takes the speaker of the diarization turns it overlaps most, and a unit is cut where
+    that changes (Whisper may write two people's words as one sentence). A piece long enough to carry a
+    voice (``MIN_UNIT_S``) is then placed by its own embedding through ``voices_of``; shorter ones keep
+    the speaker of the turns.
     """
-    units = speech_units(segments)
+    units = [piece for unit in speech_units(segments) for piece in split_at_turn_changes(unit, diarization)]
     spans = [(u[0].start, u[-1].end) for u in units]
     long_enough = [i for i, (a, b) in enumerate(spans) if b - a >= MIN_UNIT_S]
     by_voice = dict(zip(long_enough, voices_of([spans[i] for i in long_enough]))) if voices_of and long_enough else {}
@@ -110,6 +111,21 @@ def diarized_utterances(
     if current:
         utterances.append(_utterance(speaker, current))
     return sorted(utterances, key=lambda u: (u.start, u.end))
+
+
+def split_at_turn_changes(unit: tuple[Word, ...], diarization: Diarization) -> list[tuple[Word, ...]]:
+    """A unit cut where the diarized speaker of its words changes."""
+    pieces: list[list[Word]] = []
+    speaker: str | None = None
+    for word in unit:
+        # Punctuation Whisper times as a word of its own belongs to the word before it.
+        who = diarization.speaker_at(word.start, word.end) if any(c.isalnum() for c in word.text) else speaker
+        if pieces and (who == speaker or who is None):
+            pieces[-1].append(word)
+        else:
+            pieces.append([word])
+        speaker = who
+    return [tuple(p) for p in pieces]
 
 
 def undiarized_utterances(segments: tuple[Segment, ...]) -> list[Utterance]:

@@ -51,6 +51,13 @@ def test_diarized_words_follow_the_turns_and_long_units_their_own_voice():
     assert [(u.speaker, u.text) for u in by_voice] == [("S2", "您好请问。我要投诉。")]
 
 
+def test_a_sentence_spanning_a_turn_change_is_split_word_by_word():
+    segment = seg(0.0, "您好请问我要投诉")  # one Whisper sentence, no pause, no punctuation at the change
+    turns = Diarization(True, (SpeakerTurn(0.0, 1.2, "S1"), SpeakerTurn(1.2, 2.4, "S2")), 0.5)
+    utts = diarized_utterances((segment,), turns)
+    assert [(u.speaker, u.text, u.start, u.end) for u in utts] == [("S1", "您好请问", 0.0, 1.2), ("S2", "我要投诉", 1.2, 2.4)]
+
+
 def test_mono_agent_is_who_says_the_opening_words_else_who_speaks_first():
     segment_a = seg(0.0, "喂你好。")
     segment_b = seg(2.0, "您好12345请问有什么可以帮您。")
