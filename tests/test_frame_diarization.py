@@ -45,27 +45,31 @@ def _overlap_s(turns) -> float:
     return _annotation([(t.start, t.end, t.speaker) for t in turns]).get_overlap().duration()
 
 
-def test_real_clip_turns_at_frame_resolution_beat_window_turns(embedder, pipeline):
-    name = "en_mono_16k_pyannote_sample"
-    audio = decode(probe(SAMPLES / f"{name}.flac"), AudioLimits())
+REAL = "en_mono_16k_pyannote_sample"
+
+
+@pytest.fixture(scope="module")
+def real_clip(embedder, pipeline):
+    """The real clip: (duration, signal, window diarization, frame diarization)."""
+    audio = decode(probe(SAMPLES / f"{REAL}.flac"), AudioLimits())
     signal = mixdown(audio.channels)
     windows = diarize(signal, embedder, 0.4)
-    refined = refine(signal, windows, pipeline)
+    return audio.duration_s, signal, windows, refine(signal, windows, pipeline)
+
+
+def test_real_clip_turns_at_frame_resolution_beat_window_turns(real_clip):
+    duration, _, windows, refined = real_clip
     assert refined.resolved and {t.speaker for t in refined.turns} == {"S1", "S2"}
     assert refined.voices is windows.voices  # who is who is unchanged; only when
-    before, after = _der(windows.turns, name, audio.duration_s), _der(refined.turns, name, audio.duration_s)
+    before, after = _der(windows.turns, REAL, duration), _der(refined.turns, REAL, duration)
     assert after < before and after < 0.08, (before, after)
 
 
-def test_real_clip_overlap_is_heard_where_both_talk(embedder, pipeline):
-    name = "en_mono_16k_pyannote_sample"
-    audio = decode(probe(SAMPLES / f"{name}.flac"), AudioLimits())
-    signal = mixdown(audio.channels)
-    windows = diarize(signal, embedder, 0.4)
-    refined = refine(signal, windows, pipeline)
+def test_real_clip_overlap_is_heard_where_both_talk(real_clip):
+    _, _, windows, refined = real_clip
     assert _overlap_s(windows.turns) < 0.5  # window turns never overlap (beyond rounding)
     found = _annotation([(t.start, t.end, t.speaker) for t in refined.turns]).get_overlap()
-    truth = _annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(name)["turns"]]).get_overlap()
+    truth = _annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(REAL)["turns"]]).get_overlap()
     assert found.duration() > 0.5
     assert found.crop(truth).duration() > 0.5 * found.duration()  # mostly where both really talk
 
@@ -133,14 +137,13 @@ def test_the_segmentation_weights_come_from_the_package_and_are_checked():
     assert isinstance(frame_pipeline(MODELS, 2), FrameDiarization)
 
 
-def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embedding(embedder, pipeline):
+def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embedding(embedder, real_clip):
     from dataclasses import replace
 
     from qc.diarization import place_turns_by_voice
 
-    audio = decode(probe(SAMPLES / "en_mono_16k_pyannote_sample.flac"), AudioLimits())
-    signal = mixdown(audio.channels)
-    refined = place_turns_by_voice(signal, refine(signal, diarize(signal, embedder, 0.4), pipeline), embedder)
+    _, signal, _, refined = real_clip
+    refined = place_turns_by_voice(signal, refined, embedder)
     longest = max(range(len(refined.turns)), key=lambda i: refined.turns[i].end - refined.turns[i].start)
     right = refined.turns[longest]
     wrong = SpeakerTurn(right.start, right.end, "S2" if right.speaker == "S1" else "S1")
