@@ -149,3 +149,12 @@ def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embeddin
     wrong = SpeakerTurn(right.start, right.end, "S2" if right.speaker == "S1" else "S1")
     damaged = replace(refined, turns=refined.turns[:longest] + (wrong,) + refined.turns[longest + 1:])
     assert place_turns_by_voice(signal, damaged, embedder).turns[longest].speaker == right.speaker
+
+
+def test_two_local_speakers_of_one_chunk_get_two_voices():
+    active = np.zeros((100, 3))
+    active[:70, 0] = 1.0
+    active[75:85, 1] = 1.0  # a short reply the 1.5 s windows smoothed into the first voice's turn
+    turns = (SpeakerTurn(0.0, 10.0, "S1"),)
+    _, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.8)
+    assert clusters[0].tolist() == [0, 1, -2]
