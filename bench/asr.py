@@ -113,11 +113,11 @@ def resampled_channels(call: Call, resampler: str = "poly") -> tuple[list[np.nda
 def _model():
     from qc.config import load_settings
     from qc.models import resolve_whisper_folder, whisper_model
-    from qc.speech import _cores
+    from qc.config import usable_cores
 
     settings = load_settings()
     folder, _ = resolve_whisper_folder(settings.asr.model, settings.models_dir, settings.model_cache_dir)
-    return whisper_model(str(folder), "cpu", "int8", _cores(), 1)
+    return whisper_model(str(folder), "cpu", "int8", usable_cores(), 1)
 
 
 def _segment_dict(seg) -> dict:

@@ -21,7 +21,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from qc import PIPELINE_VERSION
-from qc.config import Settings, load_settings
+from qc.config import Settings, load_settings, usable_cores
 from qc.records import CallMeta
 from qc.sources import discover, read_manifest, still_being_written
 from qc.store import Store
@@ -31,12 +31,6 @@ from pipelines.score import RunSummary, score_calls, task_runner
 log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 120.0
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def deployment(root: str, cron: str = "0 1 * * *", timezone_name: str = "Asia/Shanghai", **parameters):
@@ -87,7 +81,7 @@ def nightly(
         logger.info("%s is still being written: left for the next run", path)
     if dask_workers:
         # Each worker process loads its own model: share the cores between them, not within.
-        cores = max(1, (settings.asr.cpu_threads or 0) or _cores())
+        cores = max(1, (settings.asr.cpu_threads or 0) or usable_cores())
         settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"cpu_threads": max(1, cores // dask_workers)})})
     runner = task_runner(settings, dask_address, dask_workers)
     summary = score_calls.with_options(task_runner=runner)(

@@ -168,6 +168,11 @@ class LiveConfig(BaseModel):
     max_bad_frames: int = Field(50, ge=0)
 
 
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity, which a container or taskset narrows below cpu_count."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
 
@@ -213,6 +218,10 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The YAML file arrives as init kwargs; the environment must win over it.
         return env_settings, init_settings
+
+    def threads_per_worker(self) -> int:
+        """CPU threads one scoring worker's models may use: ``asr.cpu_threads``, else the cores shared by the workers."""
+        return self.asr.cpu_threads or max(1, usable_cores() // self.workers)
 
     def line(self, line_id: str | None) -> tuple[str, LineConfig]:
         key = line_id or self.default_line

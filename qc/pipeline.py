@@ -8,7 +8,6 @@ errors worth a retry (TransientError) or that stop every call (ModelUnavailable)
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -279,8 +278,8 @@ def diarize_mono(signal, embedder: SpeakerEmbedder, settings: Settings, narrowba
     if settings.speakers.mono_diarization == "pyannote" and diarization.resolved:
         from qc.frame_diarization import frame_pipeline, refine
 
-        threads = settings.asr.cpu_threads or max(1, (os.cpu_count() or 1) // settings.workers)
-        diarization = place_turns_by_voice(signal, refine(signal, diarization, frame_pipeline(settings.models_dir, threads)), embedder)
+        pipeline = frame_pipeline(settings.models_dir, settings.threads_per_worker())
+        diarization = place_turns_by_voice(signal, refine(signal, diarization, pipeline), embedder)
     return diarization
 
 

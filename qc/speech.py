@@ -72,8 +72,7 @@ class Transcriber:
     def __init__(self, settings: Settings):
         asr = settings.asr
         folder, self.languages = resolve_whisper_folder(asr.model, settings.models_dir, settings.model_cache_dir)
-        threads = asr.cpu_threads or max(1, _cores() // settings.workers)
-        self.model = whisper_model(str(folder), asr.device, asr.compute_type, threads, settings.workers)
+        self.model = whisper_model(str(folder), asr.device, asr.compute_type, settings.threads_per_worker(), settings.workers)
         self.options = asr
         self.rubrics_dir = settings.rubrics_dir
 
@@ -213,8 +212,3 @@ def decoding_language(language: str | None, model_languages: int) -> tuple[str |
         )
     return language, None
 
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from qc.config import Settings
+from qc.config import Settings, usable_cores
 from qc.live.call import LiveAlert, LiveCall
 from qc.live.hub import Event, Hub
 from qc.live.protocol import LiveStart
@@ -48,9 +47,8 @@ class CallState:
 class LiveService:
     def __init__(self, settings: Settings):
         self.settings = settings
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        self.cores = cores
-        self.pool = ThreadPoolExecutor(max_workers=cores, thread_name_prefix="live-asr")
+        self.cores = usable_cores()
+        self.pool = ThreadPoolExecutor(max_workers=self.cores, thread_name_prefix="live-asr")
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db")
         self.calls: dict[str, CallState] = {}
         self.hub = Hub(first_id=self._first_event_id())
