@@ -91,8 +91,9 @@ class SpeakerConfig(BaseModel):
     voiceprint_margin: float = Field(0.03, ge=0, le=1)
     min_enrolment_speech_s: float = Field(20.0, gt=0)
     # Mono calls: "pyannote" places turn changes and overlap at frame resolution with pyannote segmentation-3.0
-    # on top of the window clustering (bench/diarization.py: DER 10.3 % -> 4.5 % on the real clip); "windows"
-    # keeps the 0.75 s window turns (no torch import, ~40 % less diarization time).
+    # on top of the window clustering (bench/diarization.py, DER at 0.25 s: 10.3 % -> 5.5 % on the real clip,
+    # 15.0 % -> 5.6 % on the mono dev calls); "windows" keeps the 0.75 s window turns (no torch import,
+    # diarization RTF 0.01 instead of 0.03).
     mono_diarization: Literal["pyannote", "windows"] = "pyannote"
 
 

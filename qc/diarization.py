@@ -5,7 +5,8 @@ embedding (``qc.voiceprint``, onnxruntime, no torch); the embeddings are centred
 (what is common to both voices, the line and the codec, drops out) and split into two groups by
 average-linkage clustering on cosine distance. When the groups are not clearly apart (silhouette
 under a threshold, or one "speaker" with almost no speech) the call is reported unresolved rather
-than guessed. pyannote.audio's pipeline takes over for mono calls in a later stage.
+than guessed. ``qc.frame_diarization`` then places these two voices' turns at frame resolution with
+pyannote.audio, and ``place_turns_by_voice`` re-checks each long turn against the voices.
 """
 
 from __future__ import annotations
