@@ -17,7 +17,7 @@ from qc.tone.lexicon import Lexicon, find_cues, load_lexicon
 from qc.tone.model import EmotionModel
 from qc.tone.prosody import DEFAULT_OPTIONS as DEFAULT_PROSODY
 from qc.tone.prosody import ProsodyOptions, utterance_prosody
-from qc.tone.records import AgentBaseline, CallTone, ToneAlert, UtteranceTone
+from qc.tone.records import AgentBaseline, CallTone, ProsodyFeatures, ToneAlert, UtteranceTone
 from qc.tone.score import DEFAULT_OPTIONS, ToneOptions, alerts, score_call, score_utterance
 
 # A caller is compared with their own earlier utterances in the call once there are this many.
