@@ -1,8 +1,6 @@
-"""Accuracy measures against ground truth: character error rate for transcripts."""
+"""Accuracy measures against ground truth: character error rate, DER, and which role said each word."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from qc.text import normalise_for_match, to_script
 
@@ -34,43 +32,65 @@ def cer(reference: str, hypothesis: str) -> float:
 
 
 def diarization_error_rate(
-    reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]], collar: float = 0.25, step: float = 0.01
+    reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]], collar: float = 0.25
 ) -> float:
-    """DER (missed + false alarm + confusion) / reference speech, on a 10 ms grid, best speaker mapping.
+    """DER (missed + false alarm + confusion over reference speech), best speaker mapping: pyannote.metrics.
 
-    Frames within ``collar`` seconds of a reference boundary are not scored (the usual convention);
-    overlapped reference speech counts once, for the speaker the hypothesis matches best.
+    ``collar`` as pyannote.metrics counts it: that many seconds around each reference boundary, half
+    before and half after, are not scored.
     """
-    from itertools import permutations
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
 
-    end = max([e for _, e, _ in reference + hypothesis] + [0.0])
-    n = int(end / step) + 2
-    ref_names = sorted({s for *_, s in reference})
-    hyp_names = sorted({s for *_, s in hypothesis})
-    ref = np.zeros((len(ref_names), n), dtype=bool)
-    hyp = np.zeros((len(hyp_names), n), dtype=bool)
-    scored = np.ones(n, dtype=bool)
-    for start, stop, who in reference:
-        ref[ref_names.index(who), int(start / step) : int(stop / step)] = True
-        for edge in (start, stop):
-            scored[max(0, int((edge - collar) / step)) : int((edge + collar) / step)] = False
-    for start, stop, who in hypothesis:
-        hyp[hyp_names.index(who), int(start / step) : int(stop / step)] = True
-    ref, hyp = ref[:, scored], hyp[:, scored]
-    total = ref.any(axis=0).sum()
-    if total == 0:
-        return 0.0
-    size = max(len(ref_names), len(hyp_names))
-    ref = np.vstack([ref, np.zeros((size - len(ref_names), ref.shape[1]), dtype=bool)])
-    hyp = np.vstack([hyp, np.zeros((size - len(hyp_names), hyp.shape[1]), dtype=bool)])
-    best = None
-    for perm in permutations(range(size)):
-        mapped = hyp[list(perm)]
-        missed = (ref.any(axis=0) & ~hyp.any(axis=0)).sum()
-        false_alarm = (~ref.any(axis=0) & hyp.any(axis=0)).sum()
-        both = ref.any(axis=0) & hyp.any(axis=0)
-        correct = (ref & mapped).any(axis=0)
-        confusion = (both & ~correct).sum()
-        errors = missed + false_alarm + confusion
-        best = errors if best is None else min(best, errors)
-    return float(best / total)
+    def annotation(turns: list[tuple[float, float, str]]) -> Annotation:
+        out = Annotation()
+        for start, end, who in turns:
+            out[Segment(start, end)] = who
+        return out
+
+    end = max((e for _, e, _ in reference + hypothesis), default=0.0)
+    uem = Timeline([Segment(0.0, end)])  # the whole recording is scored, silence included
+    return float(DiarizationErrorRate(collar=collar)(annotation(reference), annotation(hypothesis), uem=uem))
+
+
+def reference_word_roles(words: list[tuple[str, float, float]], turns: list[dict]) -> list[str]:
+    """The role (``turn["speaker"]``) each transcript word was said in, by its text.
+
+    The words' characters are aligned to the reference turns' text (normalised as for CER), and a word
+    takes the role most of its aligned characters came from. A word that aligns nowhere (misheard, or
+    said over the other person) takes the turn its time overlaps most. Time alone would misjudge every
+    word Whisper times across a turn change, and every word said in overlap.
+    """
+    from collections import Counter
+    from difflib import SequenceMatcher
+
+    ordered = sorted(turns, key=lambda t: (t["start"], t["end"]))
+    ref_roles = [t["speaker"] for t in ordered for _ in normalise_for_cer(t.get("text", ""))]
+    ref_text = "".join(normalise_for_cer(t.get("text", "")) for t in ordered)
+    owner = [i for i, (text, _, _) in enumerate(words) for _ in normalise_for_cer(text)]
+    hyp_text = "".join(normalise_for_cer(text) for text, _, _ in words)
+    votes: list[Counter] = [Counter() for _ in words]
+    for block in SequenceMatcher(None, hyp_text, ref_text, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            votes[owner[block.a + k]][ref_roles[block.b + k]] += 1
+    out = []
+    for (_, start, end), vote in zip(words, votes):
+        if vote:
+            out.append(vote.most_common(1)[0][0])
+        else:
+            out.append(max(ordered, key=lambda t: min(end, t["end"]) - max(start, t["start"]))["speaker"])
+    return out
+
+
+def word_role_accuracy(words: list[tuple[str, float, float, str]], turns: list[dict]) -> float | None:
+    """Share of the transcript's word time whose role (the 4th field) is the role the word was said in.
+
+    Punctuation Whisper times as a word of its own is not a word here.
+    """
+    spoken = [w for w in words if normalise_for_cer(w[0]) and w[2] > w[1]]
+    if not spoken or not turns:
+        return None
+    truth = reference_word_roles([(text, start, end) for text, start, end, _ in spoken], turns)
+    total = sum(end - start for _, start, end, _ in spoken)
+    right = sum(end - start for (_, start, end, role), said in zip(spoken, truth) if role == said)
+    return right / total
