@@ -94,7 +94,8 @@ def diarized_utterances(
     voice (``MIN_UNIT_S``) is then placed by its own embedding through ``voices_of``; shorter ones keep
     the speaker of the turns.
     """
-    units = [piece for unit in speech_units(segments) for piece in split_at_turn_changes(unit, diarization)]
+    pieces = [piece for unit in speech_units(segments) for piece in split_at_turn_changes(unit, diarization)]
+    units = [words for words, _ in pieces]
     spans = [(u[0].start, u[-1].end) for u in units]
     long_enough = [i for i, (a, b) in enumerate(spans) if b - a >= MIN_UNIT_S]
     by_voice = dict(zip(long_enough, voices_of([spans[i] for i in long_enough]))) if voices_of and long_enough else {}
@@ -102,7 +103,7 @@ def diarized_utterances(
     current: list[Word] = []
     speaker: str | None = None
     for i, unit in enumerate(units):
-        who = by_voice.get(i) or diarization.speaker_at(*spans[i]) or "S?"
+        who = by_voice.get(i) or pieces[i][1] or "S?"
         if current and (who != speaker or unit[0].start - current[-1].end > MAX_PAUSE_S):
             utterances.append(_utterance(speaker, current))
             current = []
@@ -113,19 +114,53 @@ def diarized_utterances(
     return sorted(utterances, key=lambda u: (u.start, u.end))
 
 
-def split_at_turn_changes(unit: tuple[Word, ...], diarization: Diarization) -> list[tuple[Word, ...]]:
-    """A unit cut where the diarized speaker of its words changes."""
-    pieces: list[list[Word]] = []
-    speaker: str | None = None
-    for word in unit:
-        # Punctuation Whisper times as a word of its own belongs to the word before it.
-        who = diarization.speaker_at(word.start, word.end) if any(c.isalnum() for c in word.text) else speaker
-        if pieces and (who == speaker or who is None):
-            pieces[-1].append(word)
+def split_at_turn_changes(unit: tuple[Word, ...], diarization: Diarization) -> list[tuple[tuple[Word, ...], str | None]]:
+    """A unit cut where the diarized speaker of its words changes: (words, their speaker) pieces."""
+    speakers = word_speakers(unit, diarization)
+    pieces: list[tuple[list[Word], str | None]] = []
+    for i, (word, who) in enumerate(zip(unit, speakers)):
+        if pieces and who == speakers[i - 1]:
+            pieces[-1][0].append(word)
         else:
-            pieces.append([word])
-        speaker = who
-    return [tuple(p) for p in pieces]
+            pieces.append(([word], who))
+    return [(tuple(words), who) for words, who in pieces]
+
+
+def word_speakers(unit: tuple[Word, ...], diarization: Diarization) -> list[str | None]:
+    """The diarized speaker of each word of a unit.
+
+    A word mostly inside the turns takes the speaker it overlaps most. One mostly in a pause between turns
+    is timed wrong: Whisper stretches the first word after a pause back over the silence (a caller's "一个"
+    timed from the agent's last syllable), so it takes the speaker of the next word that is placed, else
+    the speaker of the turn nearest its end. Punctuation Whisper times as a word of its own belongs to the word before it.
+    """
+    placed: list[str | None] = []
+    for word in unit:
+        inside = _speech_within(diarization, word.start, word.end)
+        clear = any(c.isalnum() for c in word.text) and inside >= 0.5 * (word.end - word.start)
+        placed.append(diarization.speaker_at(word.start, word.end) if clear else None)
+    out: list[str | None] = []
+    for i, word in enumerate(unit):
+        if placed[i] is not None:
+            out.append(placed[i])
+        elif not any(c.isalnum() for c in word.text) and out:
+            out.append(out[-1])
+        else:
+            after = next((p for p in placed[i + 1:] if p is not None), None)
+            out.append(after or diarization.speaker_at(word.end, word.end))
+    return out
+
+
+def _speech_within(diarization: Diarization, start: float, end: float) -> float:
+    """Seconds of [start, end] inside any diarized turn."""
+    spans = sorted((max(t.start, start), min(t.end, end)) for t in diarization.turns if t.end > start and t.start < end)
+    covered, reach = 0.0, start
+    for a, b in spans:
+        a = max(a, reach)
+        if b > a:
+            covered += b - a
+            reach = b
+    return covered
 
 
 def undiarized_utterances(segments: tuple[Segment, ...]) -> list[Utterance]:

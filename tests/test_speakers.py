@@ -58,6 +58,19 @@ def test_a_sentence_spanning_a_turn_change_is_split_word_by_word():
     assert [(u.speaker, u.text, u.start, u.end) for u in utts] == [("S1", "您好请问", 0.0, 1.2), ("S2", "我要投诉", 1.2, 2.4)]
 
 
+def test_a_word_timed_over_the_pause_before_a_turn_goes_with_the_words_after_it():
+    # Measured on dev06: Whisper timed the caller's "一个" from the end of the agent's turn, over the pause.
+    words = (Word("扣费。", 27.86, 28.28, 0.9), Word("一个", 28.28, 29.10, 0.9), Word("月", 29.40, 29.56, 0.9),
+             Word("交多少钱？", 29.56, 30.72, 0.9))
+    turns = Diarization(True, (SpeakerTurn(20.3, 28.45, "S1"), SpeakerTurn(29.19, 30.76, "S2")), 0.5)
+    utts = diarized_utterances((Segment(27.86, 30.72, "扣费。一个月交多少钱？", words, -0.2),), turns)
+    assert [(u.speaker, u.text) for u in utts] == [("S1", "扣费。"), ("S2", "一个月交多少钱？")]
+    # Alone in its unit, such a word takes the turn nearest its end (the turn it was said at the start of).
+    lone = diarized_utterances((Segment(37.4, 38.24, "好的，", (Word("好的，", 37.40, 38.24, 0.9),), -0.2),),
+                               Diarization(True, (SpeakerTurn(31.3, 37.65, "S1"), SpeakerTurn(38.39, 45.5, "S2")), 0.5))
+    assert [u.speaker for u in lone] == ["S2"]
+
+
 def test_mono_agent_is_who_says_the_opening_words_else_who_speaks_first():
     segment_a = seg(0.0, "喂你好。")
     segment_b = seg(2.0, "您好12345请问有什么可以帮您。")
