@@ -204,8 +204,9 @@ def main() -> None:
 
     sets = {kind: {engine: summary(kind, engine) for engine in ENGINES} for kind in ("real", "real, 8 kHz", "stereo mixed to mono", "mono")}
     stereo = stereo_calls(base)
+    voices = real_voice_similarity(base)
     report = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sets": sets, "stereo": stereo,
-              "calls": rows}
+              "real_voice_similarity": voices, "calls": rows}
     lines = [f"# Diarization benchmark — {report['measured_at']}", "",
              "Engines: `windows` = CAM++ (ONNX) window embeddings + clustering into 2 voices (0.75 s turns); "
              "`pyannote` (the default) = the same voices, with turns, gaps and overlap placed at frame resolution "
@@ -230,6 +231,10 @@ def main() -> None:
               f"word {stereo['roles']} (the whole pipeline; a word's role comes from its channel); roles by time "
               f"{stereo['roles_time']} of the speech heard (a channel's speech regions running into the other speaker's "
               f"reference turns count against it); RTF {stereo['rtf']} (speech regions of both channels)."]
+    lines += ["", f"Voiceprint cosines between real voices (the real clip's two speakers, each alone in the first and the "
+              f"second part of the clip, at least {min(v['speech_s_min'] for v in voices)} s of speech each; voiceprint "
+              f"threshold {base.speakers.voiceprint_threshold}):", ""]
+    lines += [f"- {v['clip']}: same voice {v['same_voice']}, different voices {v['different_voices']}" for v in voices]
     mono = sets["mono"]["pyannote"]
     lines += ["", "Components at collar 0.25, as shares of reference speech.", "",
               f"Roles by time, ceiling on the mono calls: {mono.get('roles_time_ceiling')} — what that measure gives if "
@@ -295,6 +300,52 @@ def stereo_calls(settings) -> dict:
         calls += 1
     return {"calls": calls, "der_0.25": round(abs(metric), 3), "roles_time": round(right / total, 4) if total else None,
             "roles": _mean(per_word), "rtf": round(seconds / audio_s, 4) if audio_s else None}
+
+
+def real_voice_similarity(settings) -> list[dict]:
+    """Voiceprint cosines between real voices: each speaker of the real clip, alone (overlap cut out), in the
+    first and in the second part of the clip, embedded as enrolment does (qc.enrolment.speech_embedding).
+    The only real voices here; the thresholds in qc.config are checked against these."""
+    from qc.audio import decode, mixdown, probe
+    from qc.enrolment import speech_embedding
+    from qc.voiceprint import SpeakerEmbedder
+
+    embedder = SpeakerEmbedder(settings.models_dir)
+    out = []
+    for name, kind, path, truth in cases():
+        if not kind.startswith("real"):
+            continue
+        signal = mixdown(decode(probe(path), settings.audio).channels)
+        turns = truth["turns"]
+        middle = truth.get("duration", 30.0) * 0.6
+        vectors, seconds = {}, {}
+        for speaker in sorted({t["speaker"] for t in turns}):
+            for part, (lo, hi) in (("first", (0.0, middle)), ("second", (middle, float("inf")))):
+                alone = _alone(turns, speaker, lo, hi)
+                vectors[(speaker, part)], seconds[(speaker, part)] = speech_embedding(embedder, signal, alone)
+        same = [float(vectors[(s, "first")] @ vectors[(s, "second")]) for s in {k[0] for k in vectors}]
+        different = [float(vectors[a] @ vectors[b]) for a in vectors for b in vectors if a[0] < b[0]]
+        out.append({"clip": name, "speech_s_min": round(min(seconds.values()), 1),
+                    "same_voice": [round(x, 3) for x in sorted(same)], "different_voices": [round(x, 3) for x in sorted(different)]})
+    return out
+
+
+def _alone(turns: list[dict], speaker: str, lo: float, hi: float) -> list[tuple[float, float]]:
+    """The speaker's turns within [lo, hi), trimmed where another speaker's turn overlaps their start or end."""
+    out = []
+    for turn in turns:
+        if turn["speaker"] != speaker:
+            continue
+        start, end = max(turn["start"], lo), min(turn["end"], hi)
+        for other in turns:
+            if other["speaker"] != speaker and other["start"] < end and other["end"] > start:
+                if other["start"] <= start:
+                    start = max(start, other["end"])
+                elif other["end"] >= end:
+                    end = min(end, other["start"])
+        if end - start > 0.3:
+            out.append((start, end))
+    return out
 
 
 def long_recording(minutes: float) -> None:
