@@ -89,10 +89,10 @@ def diarized_utterances(
 ) -> list[Utterance]:
     """Give each speech unit a speaker; consecutive units of one speaker make an utterance.
 
-    Each word first takes the speaker of the diarization turns it overlaps most, and a unit is cut where
-    that changes (Whisper may write two people's words as one sentence). A piece long enough to carry a
-    voice (``MIN_UNIT_S``) is then placed by its own embedding through ``voices_of``; shorter ones keep
-    the speaker of the turns.
+    Each word first takes a diarized speaker (``word_speakers``), and a unit is cut where that changes
+    (Whisper may write two people's words as one sentence). A piece long enough to carry a voice
+    (``MIN_UNIT_S``) is then placed by its own embedding through ``voices_of``; shorter ones keep the
+    speaker their words took.
     """
     pieces = [piece for unit in speech_units(segments) for piece in split_at_turn_changes(unit, diarization)]
     units = [words for words, _ in pieces]
