@@ -123,11 +123,12 @@ def main() -> None:
     import warnings
 
     warnings.filterwarnings("ignore")  # torchcodec's FFmpeg warning at import: audio is passed in memory
-    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     from qc.audio import decode, mixdown, probe
     from qc.config import load_settings
+    from qc.evaluation import turns_annotation
     from qc.pipeline import diarize_mono, score_call
     from qc.sources import read_meta
     from qc.voiceprint import SpeakerEmbedder
@@ -141,17 +142,11 @@ def main() -> None:
     warm = decode(probe(SAMPLES / "en_mono_16k_pyannote_sample.flac"), base.audio)
     diarize_mono(mixdown(warm.channels), embedder, settings["pyannote"], warm.narrowband)
 
-    def annotation(turns) -> Annotation:
-        out = Annotation()
-        for start, end, speaker in turns:
-            out[Segment(start, end)] = speaker
-        return out
-
     rows, totals = [], {}
     for name, kind, path, truth in cases():
         audio = decode(probe(path), base.audio)
         signal = mixdown(audio.channels)
-        reference = annotation([(t["start"], t["end"], t["speaker"]) for t in truth["turns"]])
+        reference = turns_annotation([(t["start"], t["end"], t["speaker"]) for t in truth["turns"]])
         uem = Timeline([Segment(0.0, audio.duration_s)])
         row = {"call": name, "set": kind, "rate_khz": audio.source_rate // 1000, "seconds": round(audio.duration_s, 1)}
         for engine in ENGINES:
@@ -162,7 +157,7 @@ def main() -> None:
             row[f"{engine}_rtf"] = round(seconds / audio.duration_s, 4)
             if not result.resolved:
                 continue
-            hypothesis = annotation([(t.start, t.end, t.speaker) for t in result.turns])
+            hypothesis = turns_annotation([(t.start, t.end, t.speaker) for t in result.turns])
             for collar in (0.0, 0.25):
                 detail = DiarizationErrorRate(collar=collar)(reference, hypothesis, uem=uem, detailed=True)
                 row[f"{engine}_der_{collar}"] = round(detail["diarization error rate"], 3)
@@ -255,14 +250,14 @@ def main() -> None:
 def stereo_calls(settings) -> dict:
     """Stereo calls kept as recorded: each channel one speaker, turns from that channel's speech regions
     (Silero, as the transcriber uses), the agent channel from the recording's metadata or the line."""
-    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     from qc.audio import decode, probe
     from qc.diarization import speech_regions
-    from qc.sources import read_meta
-
+    from qc.evaluation import turns_annotation
     from qc.pipeline import score_call
+    from qc.sources import read_meta
 
     metric = DiarizationErrorRate(collar=0.25)
     right = total = seconds = audio_s = 0.0
@@ -277,16 +272,14 @@ def stereo_calls(settings) -> dict:
         meta = read_meta(path)
         agent_channel = meta.agent_channel if meta.agent_channel is not None else settings.line(meta.line)[1].agent_channel
         began = time.perf_counter()
-        hypothesis = Annotation()
-        for channel in (0, 1):
-            role = "agent" if channel == agent_channel else "caller"
-            for start, end in speech_regions(audio.channels[channel], settings.asr.vad_threshold_for(audio.narrowband)):
-                hypothesis[Segment(start, end)] = role
+        hypothesis = turns_annotation(
+            (start, end, "agent" if channel == agent_channel else "caller")
+            for channel in (0, 1)
+            for start, end in speech_regions(audio.channels[channel], settings.asr.vad_threshold_for(audio.narrowband))
+        )
         seconds += time.perf_counter() - began
         audio_s += audio.duration_s
-        reference = Annotation()
-        for t in truth["turns"]:
-            reference[Segment(t["start"], t["end"])] = t["speaker"]
+        reference = turns_annotation((t["start"], t["end"], t["speaker"]) for t in truth["turns"])
         metric(reference, hypothesis, uem=Timeline([Segment(0.0, audio.duration_s)]))
         # Roles: reference speech time heard on the channel of its own role, over all of it heard on either.
         for label in ("agent", "caller"):

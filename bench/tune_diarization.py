@@ -27,13 +27,14 @@ def main(iterations: int = 60) -> None:
     warnings.filterwarnings("ignore")
     import numpy as np
     import torch
-    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.core import Segment, Timeline
     from pyannote.pipeline import Optimizer
 
     from diarization import cases
     from qc.audio import decode, mixdown, probe
     from qc.config import load_settings
     from qc.diarization import diarize
+    from qc.evaluation import turns_annotation
     from qc.frame_diarization import TUNED, frame_pipeline
     from qc.voiceprint import SpeakerEmbedder
 
@@ -49,9 +50,7 @@ def main(iterations: int = 60) -> None:
         windows = diarize(signal, embedder, settings.asr.vad_threshold_for(audio.narrowband))
         if not windows.resolved:
             continue
-        reference = Annotation(uri=name)
-        for t in truth["turns"]:
-            reference[Segment(t["start"], t["end"])] = t["speaker"]
+        reference = turns_annotation(((t["start"], t["end"], t["speaker"]) for t in truth["turns"]), uri=name)
         file = {"uri": name, "waveform": torch.from_numpy(np.ascontiguousarray(signal, dtype=np.float32)[None]),
                 "sample_rate": 16000, "windows": windows, "annotation": reference,
                 "annotated": Timeline([Segment(0.0, audio.duration_s)])}

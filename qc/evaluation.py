@@ -31,6 +31,16 @@ def cer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hyp) / len(ref)
 
 
+def turns_annotation(turns, uri: str | None = None):
+    """(start, end, speaker) turns as a pyannote.core ``Annotation``, the form pyannote.metrics scores."""
+    from pyannote.core import Annotation, Segment
+
+    out = Annotation(uri=uri)
+    for start, end, speaker in turns:
+        out[Segment(start, end)] = speaker
+    return out
+
+
 def diarization_error_rate(
     reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]], collar: float = 0.25
 ) -> float:
@@ -39,18 +49,12 @@ def diarization_error_rate(
     ``collar`` as pyannote.metrics counts it: that many seconds around each reference boundary, half
     before and half after, are not scored.
     """
-    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
-
-    def annotation(turns: list[tuple[float, float, str]]) -> Annotation:
-        out = Annotation()
-        for start, end, who in turns:
-            out[Segment(start, end)] = who
-        return out
 
     end = max((e for _, e, _ in reference + hypothesis), default=0.0)
     uem = Timeline([Segment(0.0, end)])  # the whole recording is scored, silence included
-    return float(DiarizationErrorRate(collar=collar)(annotation(reference), annotation(hypothesis), uem=uem))
+    return float(DiarizationErrorRate(collar=collar)(turns_annotation(reference), turns_annotation(hypothesis), uem=uem))
 
 
 def reference_word_roles(words: list[tuple[str, float, float]], turns: list[dict]) -> list[str]:

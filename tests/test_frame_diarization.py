@@ -4,12 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pyannote.core import Annotation, Segment, SlidingWindow, SlidingWindowFeature, Timeline
+from pyannote.core import Segment, SlidingWindow, SlidingWindowFeature, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
 from qc.audio import decode, mixdown, probe
 from qc.config import AudioLimits
 from qc.diarization import Diarization, SpeakerTurn, diarize
+from qc.evaluation import turns_annotation
 from qc.frame_diarization import FrameDiarization, assign_local_speakers, frame_pipeline, refine
 from qc.models import segmentation_model
 from qc.voiceprint import SpeakerEmbedder
@@ -28,21 +29,14 @@ def pipeline():
     return frame_pipeline(MODELS, 2)
 
 
-def _annotation(turns) -> Annotation:
-    out = Annotation()
-    for start, end, speaker in turns:
-        out[Segment(start, end)] = speaker
-    return out
-
-
 def _der(turns, name: str, duration: float) -> float:
-    reference = _annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(name)["turns"]])
-    hypothesis = _annotation([(t.start, t.end, t.speaker) for t in turns])
+    reference = turns_annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(name)["turns"]])
+    hypothesis = turns_annotation([(t.start, t.end, t.speaker) for t in turns])
     return DiarizationErrorRate(collar=0.25)(reference, hypothesis, uem=Timeline([Segment(0, duration)]))
 
 
 def _overlap_s(turns) -> float:
-    return _annotation([(t.start, t.end, t.speaker) for t in turns]).get_overlap().duration()
+    return turns_annotation([(t.start, t.end, t.speaker) for t in turns]).get_overlap().duration()
 
 
 REAL = "en_mono_16k_pyannote_sample"
@@ -68,8 +62,8 @@ def test_real_clip_turns_at_frame_resolution_beat_window_turns(real_clip):
 def test_real_clip_overlap_is_heard_where_both_talk(real_clip):
     _, _, windows, refined = real_clip
     assert _overlap_s(windows.turns) < 0.5  # window turns never overlap (beyond rounding)
-    found = _annotation([(t.start, t.end, t.speaker) for t in refined.turns]).get_overlap()
-    truth = _annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(REAL)["turns"]]).get_overlap()
+    found = turns_annotation([(t.start, t.end, t.speaker) for t in refined.turns]).get_overlap()
+    truth = turns_annotation([(t["start"], t["end"], t["speaker"]) for t in ground_truth(REAL)["turns"]]).get_overlap()
     assert found.duration() > 0.5
     assert found.crop(truth).duration() > 0.5 * found.duration()  # mostly where both really talk
 
