@@ -8,6 +8,8 @@ and the agent is the speaker who opens the call (or who says the line's opening 
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import groupby
+from operator import itemgetter
 from typing import Callable
 
 from qc.diarization import Diarization
@@ -116,14 +118,8 @@ def diarized_utterances(
 
 def split_at_turn_changes(unit: tuple[Word, ...], diarization: Diarization) -> list[tuple[tuple[Word, ...], str | None]]:
     """A unit cut where the diarized speaker of its words changes: (words, their speaker) pieces."""
-    speakers = word_speakers(unit, diarization)
-    pieces: list[tuple[list[Word], str | None]] = []
-    for i, (word, who) in enumerate(zip(unit, speakers)):
-        if pieces and who == speakers[i - 1]:
-            pieces[-1][0].append(word)
-        else:
-            pieces.append(([word], who))
-    return [(tuple(words), who) for words, who in pieces]
+    paired = zip(unit, word_speakers(unit, diarization))
+    return [(tuple(word for word, _ in run), who) for who, run in groupby(paired, key=itemgetter(1))]
 
 
 def word_speakers(unit: tuple[Word, ...], diarization: Diarization) -> list[str | None]:
@@ -132,18 +128,20 @@ def word_speakers(unit: tuple[Word, ...], diarization: Diarization) -> list[str 
     A word mostly inside the turns takes the speaker it overlaps most. One mostly in a pause between turns
     is timed wrong: Whisper stretches the first word after a pause back over the silence (a caller's "一个"
     timed from the agent's last syllable), so it takes the speaker of the next word that is placed, else
-    the speaker of the turn nearest its end. Punctuation Whisper times as a word of its own belongs to the word before it.
+    the speaker of the turn nearest its end. Punctuation Whisper times as a word of its own belongs to the
+    word before it.
     """
-    placed: list[str | None] = []
-    for word in unit:
-        inside = _speech_within(diarization, word.start, word.end)
-        clear = any(c.isalnum() for c in word.text) and inside >= 0.5 * (word.end - word.start)
-        placed.append(diarization.speaker_at(word.start, word.end) if clear else None)
+    spoken = [any(c.isalnum() for c in word.text) for word in unit]
+    placed = [
+        diarization.speaker_at(word.start, word.end)
+        if is_spoken and _speech_within(diarization, word.start, word.end) >= 0.5 * (word.end - word.start) else None
+        for word, is_spoken in zip(unit, spoken)
+    ]
     out: list[str | None] = []
     for i, word in enumerate(unit):
         if placed[i] is not None:
             out.append(placed[i])
-        elif not any(c.isalnum() for c in word.text) and out:
+        elif not spoken[i] and out:
             out.append(out[-1])
         else:
             after = next((p for p in placed[i + 1:] if p is not None), None)
