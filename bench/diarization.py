@@ -296,11 +296,15 @@ def stereo_calls(settings) -> dict:
 
 
 def real_voice_similarity(settings) -> list[dict]:
-    """Voiceprint cosines between real voices: each speaker of the real clip, alone (overlap cut out), in the
-    first and in the second part of the clip, embedded as enrolment does (qc.enrolment.speech_embedding).
-    The only real voices here; the thresholds in qc.config are checked against these."""
+    """Voiceprint cosines between real voices: each speaker of the real clip, alone (overlapped speech cut
+    out), in the first and in the second part of the clip, embedded as enrolment does
+    (qc.enrolment.speech_embedding). The only real voices here; the thresholds in qc.config are checked
+    against these."""
+    from pyannote.core import Segment
+
     from qc.audio import decode, mixdown, probe
     from qc.enrolment import speech_embedding
+    from qc.evaluation import turns_annotation
     from qc.voiceprint import SpeakerEmbedder
 
     embedder = SpeakerEmbedder(settings.models_dir)
@@ -308,36 +312,21 @@ def real_voice_similarity(settings) -> list[dict]:
     for name, kind, path, truth in cases():
         if not kind.startswith("real"):
             continue
-        signal = mixdown(decode(probe(path), settings.audio).channels)
-        turns = truth["turns"]
-        middle = truth.get("duration", 30.0) * 0.6
+        audio = decode(probe(path), settings.audio)
+        signal = mixdown(audio.channels)
+        reference = turns_annotation((t["start"], t["end"], t["speaker"]) for t in truth["turns"])
+        overlap = reference.get_overlap()
+        middle = audio.duration_s * 0.6
         vectors, seconds = {}, {}
-        for speaker in sorted({t["speaker"] for t in turns}):
-            for part, (lo, hi) in (("first", (0.0, middle)), ("second", (middle, float("inf")))):
-                alone = _alone(turns, speaker, lo, hi)
-                vectors[(speaker, part)], seconds[(speaker, part)] = speech_embedding(embedder, signal, alone)
-        same = [float(vectors[(s, "first")] @ vectors[(s, "second")]) for s in {k[0] for k in vectors}]
+        for speaker in sorted(reference.labels()):
+            for part, span in (("first", Segment(0.0, middle)), ("second", Segment(middle, audio.duration_s))):
+                alone = reference.label_timeline(speaker).crop(span).extrude(overlap)
+                regions = [(s.start, s.end) for s in alone if s.duration > 0.3]
+                vectors[(speaker, part)], seconds[(speaker, part)] = speech_embedding(embedder, signal, regions)
+        same = [float(vectors[(s, "first")] @ vectors[(s, "second")]) for s in reference.labels()]
         different = [float(vectors[a] @ vectors[b]) for a in vectors for b in vectors if a[0] < b[0]]
         out.append({"clip": name, "speech_s_min": round(min(seconds.values()), 1),
                     "same_voice": [round(x, 3) for x in sorted(same)], "different_voices": [round(x, 3) for x in sorted(different)]})
-    return out
-
-
-def _alone(turns: list[dict], speaker: str, lo: float, hi: float) -> list[tuple[float, float]]:
-    """The speaker's turns within [lo, hi), trimmed where another speaker's turn overlaps their start or end."""
-    out = []
-    for turn in turns:
-        if turn["speaker"] != speaker:
-            continue
-        start, end = max(turn["start"], lo), min(turn["end"], hi)
-        for other in turns:
-            if other["speaker"] != speaker and other["start"] < end and other["end"] > start:
-                if other["start"] <= start:
-                    start = max(start, other["end"])
-                elif other["end"] >= end:
-                    end = min(end, other["start"])
-        if end - start > 0.3:
-            out.append((start, end))
     return out
 
 

@@ -85,7 +85,7 @@ class SpeakerConfig(BaseModel):
     """Which voice is the agent's: enrolled voiceprints (`qc agents enroll`)."""
 
     # Cosine between a call's voice and the agent's voiceprint at or above which it is the agent.
-    # Real voices (bench/diarization.py, the real clip's two speakers, 4.5-6 s each): same voice 0.84-0.92,
+    # Real voices (bench/diarization.py, the real clip's two speakers, 4.4-6 s each): same voice 0.85-0.92,
     # different voices 0.67-0.75. Synthetic dev calls (one TTS voice pitch-shifted, so closer than real
     # people): same 0.92-0.99, different 0.70-0.90. 0.9 rejected a real speaker's own voice.
     voiceprint_threshold: float = Field(0.85, gt=0, le=1)
