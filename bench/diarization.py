@@ -56,6 +56,17 @@ def telephone_copy(path: Path) -> Path:
     return target
 
 
+def mono_copy(path: Path) -> Path:
+    """A stereo call as a mono recorder would store it: both channels mixed, at the call's own rate."""
+    import soundfile
+
+    target = Path(tempfile.gettempdir()) / f"qc-bench-{path.stem}-mono.wav"
+    if not target.exists():
+        signal, rate = soundfile.read(path, dtype="float32", always_2d=True)
+        soundfile.write(target, signal.mean(axis=1), rate, subtype="PCM_16")
+    return target
+
+
 def word_roles(result, truth: dict) -> float | None:
     """Agent/caller correct per word, weighted by time (each word's true role from the reference text)."""
     from qc.evaluation import word_role_accuracy
@@ -177,6 +188,11 @@ def main() -> None:
             scored = score_call(path, meta, settings["pyannote"])
             row["pyannote_roles_voiceprint"] = _rounded(word_roles(scored, truth))
             row["role_rule_voiceprint"] = scored.role_rule
+        elif kind == "stereo mixed to mono" and row.get("pyannote_resolved"):
+            # The whole pipeline on the mix, as a mono recording of the call (the default engine only).
+            scored = score_call(mono_copy(path), replace(read_meta(path), agent_channel=None), settings["pyannote"])
+            row["pyannote_roles"] = _rounded(word_roles(scored, truth))
+            row["pyannote_roles_time"] = _rounded(role_accuracy(scored, truth))
         rows.append(row)
         print(json.dumps(row))
 
@@ -208,7 +224,8 @@ def main() -> None:
              "by pyannote.audio segmentation-3.0 (qc/frame_diarization.py; hyper-parameters tuned on the dev calls "
              "with pyannote's Optimizer, bench/tune_diarization.py). DER from pyannote.metrics over the whole "
              "recording, pooled over the calls of a set (missed + false alarm + confusion over reference speech); "
-             "unresolved calls (reported as one voice) are left out of DER and counted. Roles (mono calls, the whole "
+             "unresolved calls (reported as one voice) are left out of DER and counted. Roles (mono calls, and the "
+             "stereo calls mixed to a mono recording with the default engine; the whole "
              "pipeline): agent/caller correct per transcript word, weighted by the word's time, each word's true role "
              "found by aligning its text to the reference turns' text; roles by time: reference speech time covered "
              "by words of the right role. RTF: "

@@ -5,8 +5,10 @@ embedding (``qc.voiceprint``, onnxruntime, no torch); the embeddings are centred
 (what is common to both voices, the line and the codec, drops out) and split into two groups by
 average-linkage clustering on cosine distance. When the groups are not clearly apart (silhouette
 under a threshold, or one "speaker" with almost no speech) the call is reported unresolved rather
-than guessed. ``qc.frame_diarization`` then places these two voices' turns at frame resolution with
-pyannote.audio, and ``place_turns_by_voice`` re-checks each long turn against the voices.
+than guessed. The windows are then labelled again in sequence (``resegment``: a two-state HMM, Viterbi),
+and the stretches only windows close to both voices heard are marked uncertain. ``qc.frame_diarization``
+places these two voices' turns at frame resolution with pyannote.audio, and ``place_turns_by_voice``
+re-checks each long turn against the voices.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ MIN_PLACED_TURN_S = 0.8  # a frame-level turn this long is placed by its own emb
 # from 0 to 0.5; 0.3 keeps a greeting on zh_mono_8k_good (closer to the other voice by 0.27) where it was,
 # while the turns placement fixes are closer by 0.7 and more.
 PLACEMENT_MARGIN = 0.3
+# Resegmentation: a window's score for a voice is its cosine to that voice's centroid; changing voice between
+# two windows costs this much. bench/diarization.py, window turns alone, confusion as a share of speech:
+# mono dev calls 4.8 -> 2.2 %, mixed to mono 2.5 -> 1.2 %, the real clip unchanged (16 kHz) or 6.1 -> 5.0 %
+# (8 kHz); 0.05-0.2 all gave about the same, 0.4 undid the gain.
+SWITCH_PENALTY = 0.1
+RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
+# A window whose cosines to the two voices differ by less than this is uncertain: the stretch only such windows
+# heard does not overrule pyannote's segmentation (qc.frame_diarization). 0.3: mono dev calls 5.3 -> 4.4 % DER,
+# mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %).
+UNCERTAIN_MARGIN = 0.3
 # A third voice must hold this share of the speech, make the grouping clearly tighter and sound unlike
 # both others. Measured (2026-11): two-voice calls gained 0.00-0.06 silhouette from a third group, with
 # group similarities up to 0.87; a real third voice mixed into a call gained 0.10 at similarity <= 0.77.
@@ -75,6 +87,8 @@ class Diarization:
     voices: VoiceModel | None = None
     # Share of the speech in a third, distinct voice (a transfer, a supervisor joining), when one was heard.
     third_voice_share: float | None = None
+    # Stretches heard only by windows about as close to one voice as to the other: their label is a guess.
+    uncertain: tuple[tuple[float, float], ...] = ()
 
     def speaker_at(self, start: float, end: float) -> str | None:
         """The speaker whose turns overlap [start, end] most; the nearest turn when none overlaps."""
@@ -130,11 +144,14 @@ def diarize(audio: np.ndarray, embedder: SpeakerEmbedder, vad_threshold: float =
             f"smaller voice {shares.min():.0%} of speech)",
         )
     third = third_voice(embeddings, raw, score)
-    smoothed = smooth(labels)
-    names = _names_by_first_appearance(smoothed)
-    voices = VoiceModel(raw.mean(axis=0), {names[k]: _unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)},
+    labels = resegment(embeddings, labels)
+    names = _names_by_first_appearance(labels)
+    centroids = {k: _unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)}
+    voices = VoiceModel(raw.mean(axis=0), {names[k]: centroids[k] for k in (0, 1)},
                         {names[k]: _unit(raw[labels == k].mean(axis=0)) for k in (0, 1)})
-    return Diarization(True, tuple(_turns(windows, smoothed, names)), round(score, 3), voices=voices, third_voice_share=third)
+    margins = np.abs(embeddings @ centroids[0] - embeddings @ centroids[1])
+    return Diarization(True, tuple(_turns(windows, labels, names)), round(score, 3), voices=voices, third_voice_share=third,
+                       uncertain=uncertain_spans(windows, margins >= UNCERTAIN_MARGIN))
 
 
 def place_turns_by_voice(audio: np.ndarray, diarization: Diarization, embedder: SpeakerEmbedder) -> Diarization:
@@ -230,14 +247,60 @@ def silhouette(embeddings: np.ndarray, labels: np.ndarray) -> float:
     return float(scores.mean())
 
 
-def smooth(labels: np.ndarray, width: int = 3) -> np.ndarray:
-    """Majority vote over neighbouring windows: one odd window inside a turn is noise."""
-    if len(labels) < width:
-        return labels
-    pad = width // 2
-    padded = np.pad(labels, pad, mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-    return (windows.mean(axis=1) > 0.5).astype(labels.dtype)
+def resegment(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The windows labelled again in time order by the most likely path through two voices (Viterbi).
+
+    Clustering labels each window alone; a lone window on the wrong side of a close call is the most
+    common error, and voices change at turns, not every window. Each round takes the voices' centroids
+    from the current labels. Labels that would leave a voice with no window are not taken.
+    """
+    for _ in range(RESEGMENT_ROUNDS):
+        centroids = np.stack([_unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)])
+        path = viterbi(embeddings @ centroids.T, SWITCH_PENALTY)
+        if len(set(path.tolist())) < 2:
+            break
+        labels = path
+    return labels
+
+
+def viterbi(scores: np.ndarray, switch_penalty: float) -> np.ndarray:
+    """The best label sequence for (n, 2) per-window scores, paying ``switch_penalty`` at each change."""
+    n = len(scores)
+    total = scores[0].copy()
+    came_from = np.zeros((n, 2), dtype=int)
+    for i in range(1, n):
+        stay, switch = total, total[::-1] - switch_penalty
+        came_from[i] = np.where(stay >= switch, [0, 1], [1, 0])
+        total = np.maximum(stay, switch) + scores[i]
+    path = np.zeros(n, dtype=int)
+    path[-1] = int(np.argmax(total))
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = came_from[i][path[i]]
+    return path
+
+
+def uncertain_spans(windows: list[tuple[float, float]], certain: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """The parts of uncertain windows that no certain window covers."""
+    sure = _merged([w for w, ok in zip(windows, certain.tolist()) if ok])
+    out: list[tuple[float, float]] = []
+    for (start, end), ok in zip(windows, certain.tolist()):
+        if ok:
+            continue
+        pieces = [(start, end)]
+        for s_start, s_end in sure:
+            pieces = [p for a, b in pieces for p in ((a, min(b, s_start)), (max(a, s_end), b)) if p[1] - p[0] > 1e-6]
+        out.extend(pieces)
+    return tuple((round(a, 2), round(b, 2)) for a, b in _merged(out))
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _turns(windows: list[tuple[float, float]], labels: np.ndarray, order: dict[int, str]) -> list[SpeakerTurn]:

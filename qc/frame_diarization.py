@@ -14,7 +14,9 @@ So this is pyannote's ``SpeakerDiarization`` with its embedding-and-clustering s
 3. each local speaker of each chunk takes the voice (S1 or S2) that the window turns give most of its frames;
    one whose frames are split between both voices (less than ``min_purity`` from one: the segmentation
    merged two alike voices) is cut along the window turns into a free local slot; two local speakers the
-   segmentation did tell apart in one chunk get different voices (pyannote's cannot-link constraint);
+   segmentation did tell apart in one chunk get different voices (pyannote's cannot-link constraint).
+   Stretches the windows were unsure of (``Diarization.uncertain``) count for neither voice here: they go
+   with the local speaker the segmentation put them in, unless that is all it has heard;
 4. ``reconstruct``: per frame, the most active voices up to the count; gaps within one voice shorter than
    ``min_duration_off`` are filled (a breath between two sentences is not the end of a turn).
 
@@ -77,7 +79,7 @@ class FrameDiarization(SpeakerDiarizationMixin, Pipeline):
     def apply(self, file: dict) -> Annotation:
         windows: Diarization = file["windows"]
         segmentation = self.segment(file)
-        data, clusters = assign_local_speakers(segmentation, self._frames, windows.turns, self.min_purity)
+        data, clusters = assign_local_speakers(segmentation, self._frames, windows.turns, self.min_purity, windows.uncertain)
         count = self.speaker_count(segmentation, self._frames, warm_up=(0.0, 0.0))
         count.data = np.minimum(count.data, len(VOICES)).astype(np.int8)
         num_chunks, num_frames, _ = data.shape
@@ -95,27 +97,34 @@ class FrameDiarization(SpeakerDiarizationMixin, Pipeline):
         return annotation.rename_labels({i: name for i, name in enumerate(VOICES)})
 
 
-def assign_local_speakers(segmentation: SlidingWindowFeature, frames, turns, min_purity: float):
+def assign_local_speakers(segmentation: SlidingWindowFeature, frames, turns, min_purity: float,
+                          uncertain: tuple[tuple[float, float], ...] = ()):
     """Each chunk's local speakers as voices: (activations, clusters) with clusters[c, k] in {0, 1} or -2
     (silent); a local speaker heard as both voices is split in two along the window turns, and two local
-    speakers of one chunk never share a voice."""
+    speakers of one chunk never share a voice. Frames in ``uncertain`` stretches are not counted or split off
+    (when a local speaker has frames outside them)."""
     data = np.array(segmentation.data, dtype=np.float32)
     num_chunks, num_frames, num_local = data.shape
     clusters = np.full((num_chunks, num_local), -2, dtype=int)
     grid = _label_grid(turns)
+    sure_grid = grid.copy()
+    for start, end in uncertain:
+        sure_grid[int(start / LABEL_GRID_S):int(end / LABEL_GRID_S) + 1] = -1
     offsets = np.array([frames[f].middle for f in range(num_frames)])
     for c in range(num_chunks):
         times = segmentation.sliding_window[c].start + offsets
-        labels = grid[np.clip((times / LABEL_GRID_S).astype(int), 0, len(grid) - 1)]
+        at = np.clip((times / LABEL_GRID_S).astype(int), 0, len(grid) - 1)
+        all_labels, sure_labels = grid[at], sure_grid[at]
         active = data[c] > 0.5
         heard_by: dict[int, np.ndarray] = {}
         split: set[int] = set()
         for k in range(num_local):
             if not active[:, k].any():
                 continue
+            labels = sure_labels if (sure_labels[active[:, k]] >= 0).any() else all_labels
             heard = np.bincount(labels[active[:, k]] + 1, minlength=3)[1:]  # frames under S1, S2
             if heard.sum() == 0:
-                clusters[c, k] = _nearest_voice(labels, np.flatnonzero(active[:, k]).mean())
+                clusters[c, k] = _nearest_voice(all_labels, np.flatnonzero(active[:, k]).mean())
                 continue
             major = int(np.argmax(heard))
             heard_by[k] = heard

@@ -293,14 +293,9 @@ def _mono(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber, setti
         embedder = SpeakerEmbedder(settings.models_dir)
         diarization = diarize_mono(signal, embedder, settings, audio.narrowband)
         if diarization.resolved and diarization.voices:
-            voices = diarization.voices
-
-            def voices_of(spans: list[tuple[float, float]]) -> list[str]:
-                return [voices.nearest(e) for e in embedder.embed_windows(signal, spans)]
-
-            by_voice, similarity = _voiceprint_speaker(voices.raw_centroids, meta, settings)
+            by_voice, similarity = _voiceprint_speaker(diarization.voices.raw_centroids, meta, settings)
             utterances, how = assign_mono_roles(
-                diarized_utterances(transcript.segments, diarization, voices_of), line.agent_opening_cues, by_voice
+                diarized_utterances(transcript.segments, diarization), line.agent_opening_cues, by_voice
             )
             status: SpeakersStatus = "diarized"
             rule = "voiceprint" if "voiceprint" in how else "opening words" if "opening words" in how else "first voice"

@@ -7,7 +7,7 @@ import pytest
 
 from qc.audio import decode, mixdown, probe
 from qc.config import AudioLimits
-from qc.diarization import Diarization, SpeakerTurn, diarize, smooth
+from qc.diarization import Diarization, SpeakerTurn, diarize, resegment, uncertain_spans, viterbi
 from qc.evaluation import diarization_error_rate
 from qc.voiceprint import SpeakerEmbedder
 from tests.conftest import SAMPLES, ground_truth
@@ -67,8 +67,37 @@ def test_speaker_at_prefers_overlap_then_nearest():
     assert d.speaker_at(3.9, 4.5) == "S2"
 
 
-def test_smoothing_removes_a_lone_window():
-    assert smooth(np.array([0, 0, 1, 0, 0, 1, 1, 1])).tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
+def test_viterbi_pays_for_each_change_of_voice():
+    # Window 2 leans to voice 1 by less than two changes cost; windows 5-7 lean to it by more.
+    lean = np.array([0.5, 0.5, -0.15, 0.5, 0.5, -0.5, -0.5, -0.5])
+    scores = np.stack([lean, -lean], axis=1) / 2
+    assert viterbi(scores, 0.2).tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
+    assert viterbi(scores, 0.0).tolist() == [0, 0, 1, 0, 0, 1, 1, 1]
+
+
+def test_resegment_relabels_a_lone_close_call_window():
+    rng = np.random.default_rng(0)
+    a, b = np.eye(8)[0], np.eye(8)[1]
+
+    def unit(v):
+        return v / np.linalg.norm(v)
+
+    def near(v):
+        return unit(v + 0.05 * rng.standard_normal(8))
+
+    # Window 2, amid voice a, sounds like both (a turn change, a cough); clustering put it with b.
+    between = unit(a + b)
+    embeddings = np.stack([near(a), near(a), between, near(a), near(b), near(b), near(b)])
+    labels = np.array([0, 0, 1, 0, 1, 1, 1])
+    centroids = np.stack([unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)])
+    assert int(np.argmax(centroids @ between)) == 1  # on its own, it stays with b
+    assert resegment(embeddings, labels).tolist() == [0, 0, 0, 0, 1, 1, 1]
+
+
+def test_uncertain_spans_are_what_only_unsure_windows_heard():
+    windows = [(0.0, 1.5), (0.75, 2.25), (1.5, 3.0), (4.0, 4.5), (5.0, 6.5)]
+    certain = np.array([True, False, False, False, True])
+    assert uncertain_spans(windows, certain) == ((1.5, 3.0), (4.0, 4.5))
 
 
 def test_a_third_voice_is_reported_and_two_voice_calls_are_not(embedder):

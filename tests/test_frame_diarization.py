@@ -152,3 +152,26 @@ def test_two_local_speakers_of_one_chunk_get_two_voices():
     turns = (SpeakerTurn(0.0, 10.0, "S1"),)
     _, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.8)
     assert clusters[0].tolist() == [0, 1, -2]
+
+
+def test_an_uncertain_stretch_stays_with_its_local_speaker():
+    active = np.zeros((100, 3))
+    active[5:45, 0] = 1.0  # one person: a short greeting, a pause, then more
+    active[55:95, 1] = 1.0
+    # The windows gave the greeting (0.5-1.1 s) to the other voice, but were unsure of it.
+    turns = (SpeakerTurn(0.5, 1.1, "S2"), SpeakerTurn(1.5, 4.5, "S1"), SpeakerTurn(5.5, 9.5, "S2"))
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95, uncertain=((0.5, 1.1),))
+    assert clusters[0].tolist() == [0, 1, -2]
+    assert data[0, 5:45, 0].sum() == 40  # not split off
+    # Without the doubt, the windows' label splits it off into the free slot as the other voice.
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95)
+    assert clusters[0].tolist() == [0, 1, 1] and data[0, 5:11, 2].sum() > 0
+
+
+def test_a_local_speaker_heard_only_in_uncertain_stretches_takes_their_voice():
+    active = np.zeros((100, 3))
+    active[10:20, 0] = 1.0
+    active[30:90, 1] = 1.0
+    turns = (SpeakerTurn(1.0, 2.0, "S2"), SpeakerTurn(3.0, 9.0, "S1"))
+    _, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95, uncertain=((1.0, 2.0),))
+    assert clusters[0].tolist() == [1, 0, -2]

@@ -41,14 +41,11 @@ def test_speech_units_split_at_sentence_ends_and_pauses():
     assert ["".join(w.text for w in u) for u in units] == ["好吗?", "对", "的"]
 
 
-def test_diarized_words_follow_the_turns_and_long_units_their_own_voice():
+def test_diarized_words_follow_the_turns():
     segment = seg(0.0, "您好请问。我要投诉。")  # two sentences, 0.3 s a character
     turns = Diarization(True, (SpeakerTurn(0.0, 1.2, "S1"), SpeakerTurn(1.2, 3.0, "S2")), 0.5)
     by_turns = diarized_utterances((segment,), turns)
     assert [(u.speaker, u.text) for u in by_turns] == [("S1", "您好请问。"), ("S2", "我要投诉。")]
-    # A unit long enough to embed is placed by its voice, whatever the window turns say.
-    by_voice = diarized_utterances((segment,), turns, voices_of=lambda spans: ["S2" for _ in spans])
-    assert [(u.speaker, u.text) for u in by_voice] == [("S2", "您好请问。我要投诉。")]
 
 
 def test_a_sentence_spanning_a_turn_change_is_split_word_by_word():
