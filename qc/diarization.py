@@ -39,9 +39,12 @@ PLACEMENT_MARGIN = 0.3
 # (8 kHz); 0.05-0.2 all gave about the same, 0.4 undid the gain.
 SWITCH_PENALTY = 0.1
 RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
-# A window whose cosines to the two voices differ by less than this is uncertain: the stretch only such windows
-# heard does not overrule pyannote's segmentation (qc.frame_diarization). 0.3: mono dev calls 5.3 -> 4.4 % DER,
-# mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %).
+# A window whose cosines to the two voices differ by less than this is uncertain, and so is a lone window over a
+# short stretch of speech (one the windows around it give to the other voice): what only such windows heard does
+# not overrule pyannote's segmentation (qc.frame_diarization). A margin of 0.3: mono dev calls 5.3 -> 4.4 % DER,
+# mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %). Lone short windows:
+# DER about the same (mixed 4.3 -> 4.6 %, mono 4.4 %), and a greeting's digits, which the TTS voice says unlike
+# the rest of its turn, stay with the agent (zh_mono_8k_good).
 UNCERTAIN_MARGIN = 0.3
 # A third voice must hold this share of the speech, make the grouping clearly tighter and sound unlike
 # both others. Measured (2026-11): two-voice calls gained 0.00-0.06 silhouette from a third group, with
@@ -150,8 +153,10 @@ def diarize(audio: np.ndarray, embedder: SpeakerEmbedder, vad_threshold: float =
     voices = VoiceModel(raw.mean(axis=0), {names[k]: centroids[k] for k in (0, 1)},
                         {names[k]: _unit(raw[labels == k].mean(axis=0)) for k in (0, 1)})
     margins = np.abs(embeddings @ centroids[0] - embeddings @ centroids[1])
+    short = np.array([end - start < WINDOW_S - 1e-6 for start, end in windows])
+    certain = (margins >= UNCERTAIN_MARGIN) & ~(lone_windows(labels) & short)
     return Diarization(True, tuple(_turns(windows, labels, names)), round(score, 3), voices=voices, third_voice_share=third,
-                       uncertain=uncertain_spans(windows, margins >= UNCERTAIN_MARGIN))
+                       uncertain=uncertain_spans(windows, certain))
 
 
 def place_turns_by_voice(audio: np.ndarray, diarization: Diarization, embedder: SpeakerEmbedder) -> Diarization:
@@ -261,6 +266,15 @@ def resegment(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
             break
         labels = path
     return labels
+
+
+def lone_windows(labels: np.ndarray) -> np.ndarray:
+    """Windows whose label differs from each neighbour's (the first and last have one neighbour)."""
+    if len(labels) < 2:
+        return np.zeros(len(labels), dtype=bool)
+    before = np.concatenate([labels[1:2], labels[:-1]])
+    after = np.concatenate([labels[1:], labels[-2:-1]])
+    return (labels != before) & (labels != after)
 
 
 def viterbi(scores: np.ndarray, switch_penalty: float) -> np.ndarray:
