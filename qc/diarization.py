@@ -36,7 +36,7 @@ PLACEMENT_MARGIN = 0.3
 # Resegmentation: a window's score for a voice is its cosine to that voice's centroid; changing voice between
 # two windows costs this much. bench/diarization.py, window turns alone, confusion as a share of speech:
 # mono dev calls 4.8 -> 2.2 %, mixed to mono 2.5 -> 1.2 %, the real clip unchanged (16 kHz) or 6.1 -> 5.0 %
-# (8 kHz); 0.05-0.2 all gave about the same, 0.4 undid the gain.
+# (8 kHz); 0.05-0.4 all gave about the same, 0.8 undid the gain.
 SWITCH_PENALTY = 0.1
 RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
 # A window whose cosines to the two voices differ by less than this is uncertain, and so is a lone window over a
