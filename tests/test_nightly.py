@@ -102,7 +102,7 @@ def test_a_killed_run_resumes_redoing_only_the_call_in_flight(settings, tmp_path
     proc = _nightly_process(settings, tmp_path / "rec")
     _wait_for_stored(settings.db_path, 1, proc, timeout=240)
     assert proc.poll() is None, "the run finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the run and what it started (Prefect's local server): nothing left behind
     proc.wait()
     done_before = rows(settings.db_path, "SELECT count(*) FROM calls WHERE status = 'scored'")[0][0]
     assert 1 <= done_before < 4
@@ -121,7 +121,7 @@ def _nightly_process(settings, root):
 
     env = {**os.environ, "QC_MODEL_CACHE_DIR": str(settings.model_cache_dir)}
     cmd = [sys.executable, "-m", "qc.cli", "nightly", "run", "--root", str(root), "--date", DAY, "--db", str(settings.db_path)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _day_with_calls(root, count: int):
