@@ -6,7 +6,7 @@ embedding (``qc.voiceprint``, onnxruntime, no torch); the embeddings are centred
 average-linkage clustering on cosine distance. When the groups are not clearly apart (silhouette
 under a threshold, or one "speaker" with almost no speech) the call is reported unresolved rather
 than guessed. The windows are then labelled again in sequence (``resegment``: a two-state HMM, Viterbi),
-and the stretches only windows close to both voices heard are marked uncertain. ``qc.frame_diarization``
+and the stretches only doubtful windows heard are marked uncertain. ``qc.frame_diarization``
 places these two voices' turns at frame resolution with pyannote.audio, and ``place_turns_by_voice``
 re-checks each long turn against the voices.
 """
@@ -35,13 +35,13 @@ MIN_PLACED_TURN_S = 0.8  # a frame-level turn this long is placed by its own emb
 PLACEMENT_MARGIN = 0.3
 # Resegmentation: a window's score for a voice is its cosine to that voice's centroid; changing voice between
 # two windows costs this much. bench/diarization.py, window turns alone, confusion as a share of speech:
-# mono dev calls 4.8 -> 2.2 %, mixed to mono 2.5 -> 1.2 %, the real clip unchanged (16 kHz) or 6.1 -> 5.0 %
+# mono calls 4.8 -> 2.2 %, mixed to mono 2.5 -> 1.2 %, the real clip unchanged (16 kHz) or 6.1 -> 5.0 %
 # (8 kHz); 0.05-0.4 all gave about the same, 0.8 undid the gain.
 SWITCH_PENALTY = 0.1
 RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
 # A window whose cosines to the two voices differ by less than this is uncertain, and so is a lone window over a
 # short stretch of speech (one the windows around it give to the other voice): what only such windows heard does
-# not overrule pyannote's segmentation (qc.frame_diarization). A margin of 0.3: mono dev calls 5.3 -> 4.4 % DER,
+# not overrule pyannote's segmentation (qc.frame_diarization). A margin of 0.3: mono calls 5.3 -> 4.4 % DER,
 # mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %). Lone short windows:
 # DER about the same (mixed 4.3 -> 4.6 %, mono 4.4 %), and a greeting's digits, which the TTS voice says unlike
 # the rest of its turn, stay with the agent (zh_mono_8k_good).
@@ -90,7 +90,7 @@ class Diarization:
     voices: VoiceModel | None = None
     # Share of the speech in a third, distinct voice (a transfer, a supervisor joining), when one was heard.
     third_voice_share: float | None = None
-    # Stretches heard only by windows about as close to one voice as to the other: their label is a guess.
+    # Stretches heard only by doubtful windows (about as close to both voices, or a lone short one): a guess.
     uncertain: tuple[tuple[float, float], ...] = ()
 
     def speaker_at(self, start: float, end: float) -> str | None:
