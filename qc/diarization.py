@@ -149,9 +149,9 @@ def diarize(audio: np.ndarray, embedder: SpeakerEmbedder, vad_threshold: float =
     third = third_voice(embeddings, raw, score)
     labels = resegment(embeddings, labels)
     names = _names_by_first_appearance(labels)
-    centroids = {k: _unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)}
+    centroids, raw_centroids = group_centroids(embeddings, labels), group_centroids(raw, labels)
     voices = VoiceModel(raw.mean(axis=0), {names[k]: centroids[k] for k in (0, 1)},
-                        {names[k]: _unit(raw[labels == k].mean(axis=0)) for k in (0, 1)})
+                        {names[k]: raw_centroids[k] for k in (0, 1)})
     margins = np.abs(embeddings @ centroids[0] - embeddings @ centroids[1])
     short = np.array([end - start < WINDOW_S - 1e-6 for start, end in windows])
     certain = (margins >= UNCERTAIN_MARGIN) & ~(lone_windows(labels) & short)
@@ -196,8 +196,7 @@ def third_voice(embeddings: np.ndarray, raw: np.ndarray, two_silhouette: float) 
     shares = np.bincount(labels, minlength=3) / len(labels)
     if shares.min() < MIN_THIRD_SHARE or silhouette(embeddings, labels) < two_silhouette + MIN_THIRD_GAIN:
         return None
-    centroids = [raw[labels == k].mean(axis=0) for k in range(3)]
-    centroids = [c / max(float(np.linalg.norm(c)), 1e-8) for c in centroids]
+    centroids = group_centroids(raw, labels, 3)
     if max(float(centroids[a] @ centroids[b]) for a, b in ((0, 1), (0, 2), (1, 2))) > MAX_THIRD_COSINE:
         return None
     return round(float(shares.min()), 3)
@@ -205,6 +204,11 @@ def third_voice(embeddings: np.ndarray, raw: np.ndarray, two_silhouette: float) 
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-8)
+
+
+def group_centroids(vectors: np.ndarray, labels: np.ndarray, groups: int = 2) -> np.ndarray:
+    """(groups, dim): the unit mean of each group's vectors."""
+    return np.stack([_unit(vectors[labels == k].mean(axis=0)) for k in range(groups)])
 
 
 def _names_by_first_appearance(labels: np.ndarray) -> dict[int, str]:
@@ -260,8 +264,7 @@ def resegment(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
     from the current labels. Labels that would leave a voice with no window are not taken.
     """
     for _ in range(RESEGMENT_ROUNDS):
-        centroids = np.stack([_unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)])
-        path = viterbi(embeddings @ centroids.T, SWITCH_PENALTY)
+        path = viterbi(embeddings @ group_centroids(embeddings, labels).T, SWITCH_PENALTY)
         if len(set(path.tolist())) < 2:
             break
         labels = path
@@ -295,7 +298,7 @@ def viterbi(scores: np.ndarray, switch_penalty: float) -> np.ndarray:
 
 def uncertain_spans(windows: list[tuple[float, float]], certain: np.ndarray) -> tuple[tuple[float, float], ...]:
     """The parts of uncertain windows that no certain window covers."""
-    sure = _merged([w for w, ok in zip(windows, certain.tolist()) if ok])
+    sure = merged_spans([w for w, ok in zip(windows, certain.tolist()) if ok])
     out: list[tuple[float, float]] = []
     for (start, end), ok in zip(windows, certain.tolist()):
         if ok:
@@ -304,10 +307,11 @@ def uncertain_spans(windows: list[tuple[float, float]], certain: np.ndarray) -> 
         for s_start, s_end in sure:
             pieces = [p for a, b in pieces for p in ((a, min(b, s_start)), (max(a, s_end), b)) if p[1] - p[0] > 1e-6]
         out.extend(pieces)
-    return tuple((round(a, 2), round(b, 2)) for a, b in _merged(out))
+    return tuple((round(a, 2), round(b, 2)) for a, b in merged_spans(out))
 
 
-def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def merged_spans(spans) -> list[tuple[float, float]]:
+    """(start, end) spans as their union: sorted, overlapping or touching ones joined."""
     out: list[tuple[float, float]] = []
     for start, end in sorted(spans):
         if out and start <= out[-1][1]:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
 
-from qc.diarization import Diarization
+from qc.diarization import Diarization, merged_spans
 from qc.records import Role, Utterance, Word
 from qc.speech import Segment
 from qc.text import normalise_for_match
@@ -142,14 +142,8 @@ def word_speakers(unit: tuple[Word, ...], diarization: Diarization) -> list[str 
 
 def _speech_within(diarization: Diarization, start: float, end: float) -> float:
     """Seconds of [start, end] inside any diarized turn."""
-    spans = sorted((max(t.start, start), min(t.end, end)) for t in diarization.turns if t.end > start and t.start < end)
-    covered, reach = 0.0, start
-    for a, b in spans:
-        a = max(a, reach)
-        if b > a:
-            covered += b - a
-            reach = b
-    return covered
+    inside = [(max(t.start, start), min(t.end, end)) for t in diarization.turns if t.end > start and t.start < end]
+    return sum(b - a for a, b in merged_spans(inside))
 
 
 def undiarized_utterances(segments: tuple[Segment, ...]) -> list[Utterance]:
