@@ -46,24 +46,24 @@ def cases() -> list[tuple[str, str, Path, dict]]:
 
 def telephone_copy(path: Path) -> Path:
     """The clip as a telephone recorder stores it: 8 kHz, 16-bit (decoded by the product path like any call)."""
-    import soundfile
     from scipy.signal import resample_poly
 
-    target = Path(tempfile.gettempdir()) / f"qc-bench-{path.stem}-8k.wav"
-    if not target.exists():
-        signal, rate = soundfile.read(path, dtype="float32", always_2d=True)
-        soundfile.write(target, resample_poly(signal[:, 0], 8000, rate).astype(np.float32), 8000, subtype="PCM_16")
-    return target
+    return _recorded_copy(path, "8k", lambda signal, rate: (resample_poly(signal[:, 0], 8000, rate).astype(np.float32), 8000))
 
 
 def mono_copy(path: Path) -> Path:
     """A stereo call as a mono recorder would store it: both channels mixed, at the call's own rate."""
+    return _recorded_copy(path, "mono", lambda signal, rate: (signal.mean(axis=1), rate))
+
+
+def _recorded_copy(path: Path, tag: str, convert) -> Path:
+    """A 16-bit WAV made once from the recording by ``convert(signal, rate) -> (signal, rate)``, kept in the temp folder."""
     import soundfile
 
-    target = Path(tempfile.gettempdir()) / f"qc-bench-{path.stem}-mono.wav"
+    target = Path(tempfile.gettempdir()) / f"qc-bench-{path.stem}-{tag}.wav"
     if not target.exists():
         signal, rate = soundfile.read(path, dtype="float32", always_2d=True)
-        soundfile.write(target, signal.mean(axis=1), rate, subtype="PCM_16")
+        soundfile.write(target, *convert(signal, rate), subtype="PCM_16")
     return target
 
 
