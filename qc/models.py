@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from qc.devices import transcription_device
 from qc.errors import ConfigError, ModelUnavailable
 
 if TYPE_CHECKING:
@@ -194,17 +195,6 @@ def _languages_in_folder(folder: Path) -> int:
         return 99
 
 
-def _auto_device(device: str) -> str:
-    if device != "auto":
-        return device
-    try:
-        import ctranslate2
-
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    except Exception:  # noqa: BLE001 - no CUDA runtime at all means CPU
-        return "cpu"
-
-
 @lru_cache(maxsize=4)
 def whisper_model(
     folder: str, device: str = "auto", compute_type: str = "auto", cpu_threads: int = 0, num_workers: int = 1
@@ -212,11 +202,12 @@ def whisper_model(
     """Load a faster-whisper model once per process and set of options."""
     from faster_whisper import WhisperModel
 
-    device = _auto_device(device)
+    choice = transcription_device(device)
+    device = choice.device
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
     with _LOAD_LOCK:
-        log.info("loading Whisper from %s on %s (%s)", folder, device, compute_type)
+        log.info("loading Whisper from %s on %s (%s): %s", folder, device, compute_type, choice.reason)
         return WhisperModel(
             folder, device=device, compute_type=compute_type, cpu_threads=cpu_threads, num_workers=num_workers
         )
