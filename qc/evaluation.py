@@ -57,28 +57,37 @@ def diarization_error_rate(
     return float(DiarizationErrorRate(collar=collar)(turns_annotation(reference), turns_annotation(hypothesis), uem=uem))
 
 
+# How far a word's time may lie outside the reference turn its characters align to (Whisper's word
+# times drift by under a second; a read-back of the caller's details comes many seconds later).
+ALIGN_TOLERANCE_S = 2.0
+
+
 def reference_word_roles(words: list[tuple[str, float, float]], turns: list[dict]) -> list[str]:
     """The role (``turn["speaker"]``) each transcript word was said in, by its text.
 
     The words' characters are aligned to the reference turns' text (normalised as for CER), and a word
     takes the role most of its aligned characters came from. A word that aligns nowhere (misheard)
     takes the turn its time overlaps most. Time alone would misjudge every word Whisper times across a
-    turn change. The alignment keeps the order of the turns' start times, so words said over the other
-    person, or timed far from where they were said, can still be misjudged (about one word per call on
-    the stereo dev calls, where every word's role is known from its channel).
+    turn change. A character match counts only with a turn that lies within ``ALIGN_TOLERANCE_S`` of the
+    word: an agent reading back the caller's phone number says the same characters the caller said a
+    minute earlier, and the text alone gave the read-back to the caller. The alignment keeps the order of
+    the turns' start times, so words said over the other person can still be misjudged.
     """
     from collections import Counter
     from difflib import SequenceMatcher
 
     ordered = sorted(turns, key=lambda t: (t["start"], t["end"]))
-    ref_roles = [t["speaker"] for t in ordered for _ in normalise_for_cer(t.get("text", ""))]
+    ref_turns = [t for t in ordered for _ in normalise_for_cer(t.get("text", ""))]
     ref_text = "".join(normalise_for_cer(t.get("text", "")) for t in ordered)
     owner = [i for i, (text, _, _) in enumerate(words) for _ in normalise_for_cer(text)]
     hyp_text = "".join(normalise_for_cer(text) for text, _, _ in words)
     votes: list[Counter] = [Counter() for _ in words]
     for block in SequenceMatcher(None, hyp_text, ref_text, autojunk=False).get_matching_blocks():
         for k in range(block.size):
-            votes[owner[block.a + k]][ref_roles[block.b + k]] += 1
+            _, start, end = words[owner[block.a + k]]
+            turn = ref_turns[block.b + k]
+            if end >= turn["start"] - ALIGN_TOLERANCE_S and start <= turn["end"] + ALIGN_TOLERANCE_S:
+                votes[owner[block.a + k]][turn["speaker"]] += 1
     out = []
     for (_, start, end), vote in zip(words, votes):
         if vote:

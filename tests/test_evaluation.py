@@ -44,3 +44,17 @@ def test_der_uses_pyannote_metrics_collars():
     # One label for both speakers: b's 3.75 s (collars cut 0.125 s each side of every boundary) of 8.5 s scored.
     assert diarization_error_rate(ref, [(0.0, 9.0, "x")]) == pytest.approx(3.75 / 8.5)
     assert diarization_error_rate(ref, [(0.0, 9.0, "x")], collar=0.0) == pytest.approx(4.0 / 9.0)
+
+
+def test_an_agent_reading_back_the_callers_number_keeps_the_agents_role():
+    turns = [
+        {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "请问您的电话？"},
+        {"speaker": "caller", "start": 2.5, "end": 6.0, "text": "幺三八，二二三三，四四五五。"},
+        {"speaker": "agent", "start": 20.0, "end": 26.0, "text": "我再确认一下，电话幺三八二二三三四四五五，对吗？"},
+        {"speaker": "caller", "start": 26.5, "end": 27.0, "text": "对。"},
+    ]
+    words = [("请问您的电话", 0.0, 2.0), ("138", 2.5, 3.5), ("2233", 3.5, 4.7), ("4455", 4.7, 6.0),
+             ("我再确认一下", 20.0, 21.5), ("电话", 21.5, 22.0), ("138", 22.0, 23.0), ("22334455", 23.0, 25.2),
+             ("对吗", 25.2, 26.0), ("对", 26.5, 27.0)]
+    assert reference_word_roles(words, turns) == ["agent", "caller", "caller", "caller", "agent", "agent", "agent",
+                                                  "agent", "agent", "caller"]
