@@ -157,9 +157,9 @@ def test_two_local_speakers_of_one_chunk_get_two_voices():
 def test_an_uncertain_stretch_stays_with_its_local_speaker():
     active = np.zeros((100, 3))
     active[5:45, 0] = 1.0  # one person: a short greeting, a pause, then more
-    active[55:95, 1] = 1.0
+    active[55:70, 1] = 1.0  # the other's short reply
     # The windows gave the greeting (0.5-1.1 s) to the other voice, but were unsure of it.
-    turns = (SpeakerTurn(0.5, 1.1, "S2"), SpeakerTurn(1.5, 4.5, "S1"), SpeakerTurn(5.5, 9.5, "S2"))
+    turns = (SpeakerTurn(0.5, 1.1, "S2"), SpeakerTurn(1.5, 4.5, "S1"), SpeakerTurn(5.5, 7.0, "S2"))
     data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95, uncertain=((0.5, 1.1),))
     assert clusters[0].tolist() == [0, 1, -2]
     assert data[0, 5:45, 0].sum() == 40  # not split off
@@ -175,3 +175,18 @@ def test_a_local_speaker_heard_only_in_uncertain_stretches_takes_their_voice():
     turns = (SpeakerTurn(1.0, 2.0, "S2"), SpeakerTurn(3.0, 9.0, "S1"))
     _, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95, uncertain=((1.0, 2.0),))
     assert clusters[0].tolist() == [1, 0, -2]
+
+
+def test_a_chunk_where_the_segmentation_hears_two_people_is_not_cut_along_the_window_turns():
+    active = np.zeros((100, 3))
+    active[0:45, 0] = 1.0  # two people, each heard for seconds: the segmentation told them apart
+    active[50:95, 1] = 1.0
+    # The windows hear the first person's last second as the other voice.
+    turns = (SpeakerTurn(0.0, 3.5, "S1"), SpeakerTurn(3.5, 4.5, "S2"), SpeakerTurn(5.0, 9.5, "S2"))
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95)
+    assert clusters[0].tolist() == [0, 1, -2]
+    assert data[0, :45, 0].sum() == 45 and data[0, :, 2].sum() == 0
+    # The same first person with the other one heard only briefly: a merge the windows must undo.
+    active[60:95, 1] = 0.0
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95)
+    assert clusters[0].tolist() == [0, 1, 1] and data[0, 35:45, 2].sum() == 10
