@@ -11,6 +11,7 @@ word times and overlapped speech cap below 1. Writes reports/bench/diarization.{
 
     .venv/bin/python bench/diarization.py
     .venv/bin/python bench/diarization.py --long 60    # one hour-long recording: time, peak memory
+    .venv/bin/python bench/diarization.py --render     # redraw the page from reports/bench/diarization.json
 """
 
 from __future__ import annotations
@@ -220,6 +221,12 @@ def main() -> None:
     voices = real_voice_similarity(base)
     report = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sets": sets, "stereo": stereo,
               "real_voice_similarity": voices, "calls": rows}
+    write_report(report, base.speakers.voiceprint_threshold)
+
+
+def write_report(report: dict, voiceprint_threshold: float) -> None:
+    """reports/bench/diarization.{json,md} from the measured ``report`` (``--render`` redraws the page from the JSON)."""
+    sets, stereo, voices, rows = report["sets"], report["stereo"], report["real_voice_similarity"], report["calls"]
     lines = [f"# Diarization benchmark — {report['measured_at']}", "",
              "Engines: `windows` = CAM++ (ONNX) window embeddings + clustering into 2 voices (0.75 s turns); "
              "`pyannote` (the default) = the same voices, with turns, gaps and overlap placed at frame resolution "
@@ -251,7 +258,7 @@ def main() -> None:
               f"reference turns count against it); RTF {stereo['rtf']} (speech regions of both channels)."]
     lines += ["", f"Voiceprint cosines between real voices (the real clip's two speakers, each alone in the first and the "
               f"second part of the clip, at least {min(v['speech_s_min'] for v in voices)} s of speech each; voiceprint "
-              f"threshold {base.speakers.voiceprint_threshold}):", ""]
+              f"threshold {voiceprint_threshold}):", ""]
     lines += [f"- {v['clip']}: same voice {v['same_voice']}, different voices {v['different_voices']}" for v in voices]
     mono = sets["mono"]["pyannote"]
     lines += ["", "Components at collar 0.25, as shares of reference speech.", "",
@@ -397,5 +404,10 @@ def long_recording(minutes: float) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--long":
         long_recording(float(sys.argv[2]))
+    elif sys.argv[1:] == ["--render"]:
+        from qc.config import load_settings
+
+        write_report(json.loads((REPORTS / "diarization.json").read_text(encoding="utf-8")),
+                     load_settings().speakers.voiceprint_threshold)
     else:
         main()
