@@ -252,8 +252,11 @@ def write_report(report: dict, voiceprint_threshold: float) -> None:
                          f"{s.get('missed_0.25')} | {s.get('false_alarm_0.25')} | {s.get('confusion_0.25')} | {s['roles']} | "
                          f"{s['roles_time']} | {s.get('roles_voiceprint', '-')} | {s['rtf']} |")
     lines += ["", f"Stereo, kept as recorded ({stereo['calls']} calls: each channel one speaker, turns from its speech "
-              f"regions, the agent channel from metadata or the line): DER collar 0.25 {stereo['der_0.25']}; roles per "
-              f"word {stereo['roles']} (the whole pipeline; a word's role comes from its channel); roles by time "
+              f"regions, the agent channel from metadata or the line): DER collar 0.25 {stereo['der_0.25']}; every "
+              f"utterance on the reference's agent channel is the agent's on {stereo.get('channel_roles_right', '?')} of "
+              f"{stereo['calls']} calls; roles per word {stereo['roles']} (the whole pipeline; a word's role comes from its "
+              "channel, so a word counted wrong here is one the text alignment judged wrong: said in overlap, or timed "
+              "away from its turn by the VAD's chunking); roles by time "
               f"{stereo['roles_time']} of the speech heard (a channel's speech regions running into the other speaker's "
               f"reference turns count against it); RTF {stereo['rtf']} (speech regions of both channels)."]
     lines += ["", f"Voiceprint cosines between real voices (the real clip's two speakers, each alone in the first and the "
@@ -292,7 +295,7 @@ def stereo_calls(settings) -> dict:
     metric = DiarizationErrorRate(collar=0.25)
     right = total = seconds = audio_s = 0.0
     per_word = []
-    calls = 0
+    calls = channels_right = 0
     for name, kind, path, truth in cases():
         if truth["layout"] != "stereo":
             continue
@@ -319,10 +322,14 @@ def stereo_calls(settings) -> dict:
             for other in ("agent", "caller"):
                 for turn in reference.label_timeline(other):
                     total += heard.crop(turn).duration()
-        per_word.append(word_roles(score_call(path, meta, settings), truth))
+        result = score_call(path, meta, settings)
+        per_word.append(word_roles(result, truth))
+        # Exact roles on a stereo call mean every utterance on the reference's agent channel is the agent's.
+        channels_right += all(u.role == ("agent" if u.channel == truth["agent_channel"] else "caller")
+                              for u in result.utterances if u.channel is not None)
         calls += 1
     return {"calls": calls, "der_0.25": round(abs(metric), 3), "roles_time": round(right / total, 4) if total else None,
-            "roles": _mean(per_word), "rtf": round(seconds / audio_s, 4) if audio_s else None}
+            "roles": _mean(per_word), "channel_roles_right": channels_right, "rtf": round(seconds / audio_s, 4) if audio_s else None}
 
 
 def real_voice_similarity(settings) -> list[dict]:
