@@ -615,6 +615,14 @@ def test_a_number_said_after_电话_that_fails_its_checks_is_still_redacted() ->
     assert span.kind == "mobile" and span.confidence < 0.7
 
 
+def test_a_phone_read_back_in_groups_with_a_digit_lost_is_still_redacted() -> None:
+    # An agent confirming the number; Whisper wrote the last 二二 as one 2, leaving a lone digit at the end.
+    (span,) = detect_pii_text("电话幺88 55 44 33 2，对吗？")
+    assert span.kind == "mobile" and span.text == "幺88 55 44 33 2"
+    # Without a word saying it is a phone, a lone last digit still does not join.
+    assert detect_pii_text("编号188 55 44 33 2，对吗？") == ()
+
+
 def test_spans_are_frozen() -> None:
     span = detect_pii_text("电话13800138000")[0]
     with pytest.raises(FrozenInstanceError):

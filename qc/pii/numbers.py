@@ -250,7 +250,9 @@ def _accepted(hit: Hit, context: str | None, units: list[str], loose: bool) -> b
     callers read it in (3-4-4 for a mobile, fours or the six-digit issuer for a card)."""
     lengths = [len(u) for u in units]
     singles = sum(n == 1 for n in lengths)
-    if 0 < singles < 3 and len(lengths) > 1 and hit.confidence < STRAY_MIN_CONFIDENCE:
+    # After 电话 a lone last digit is the rest of the phone number ("188 55 44 33 2": Whisper wrote 二二 as 2).
+    said_as_phone = context == "phone" and hit.kind in ("mobile", "landline") and lengths[-1] == 1 and singles == 1
+    if 0 < singles < 3 and len(lengths) > 1 and hit.confidence < STRAY_MIN_CONFIDENCE and not said_as_phone:
         return False
     if not loose:
         return True
