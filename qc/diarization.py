@@ -76,10 +76,6 @@ class VoiceModel:
         x = x / max(float(np.linalg.norm(x)), 1e-8)
         return {name: float(x @ centroid) for name, centroid in self.centroids.items()}
 
-    def nearest(self, raw_embedding: np.ndarray) -> str:
-        closeness = self.closeness(raw_embedding)
-        return max(closeness, key=closeness.__getitem__)
-
 
 @dataclass(frozen=True, eq=False)
 class Diarization:

@@ -17,7 +17,7 @@ So this is pyannote's ``SpeakerDiarization`` with its embedding-and-clustering s
    segmentation did tell apart in one chunk get different voices (pyannote's cannot-link constraint).
    A chunk where the segmentation already hears two people, each for ``TWO_PEOPLE_HEARD_S`` or more, is
    not cut at all: there the segmentation told the voices apart itself, and short stretches the windows
-   give to the other voice are the windows' error, not a merge;
+   give to the other voice are the windows' error, not a merge.
    Stretches the windows were unsure of (``Diarization.uncertain``) count for neither voice here: they go
    with the local speaker the segmentation put them in, unless that is all it has heard;
 4. ``reconstruct``: per frame, the most active voices up to the count; gaps within one voice shorter than
