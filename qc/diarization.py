@@ -6,9 +6,9 @@ embedding (``qc.voiceprint``, onnxruntime, no torch); the embeddings are centred
 average-linkage clustering on cosine distance. When the groups are not clearly apart (silhouette
 under a threshold, or one "speaker" with almost no speech) the call is reported unresolved rather
 than guessed. The windows are then labelled again in sequence (``resegment``: a two-state HMM, Viterbi),
-and the stretches only doubtful windows heard are marked uncertain. ``qc.frame_diarization``
-places these two voices' turns at frame resolution with pyannote.audio, and ``place_turns_by_voice``
-re-checks each long turn against the voices.
+and the stretches only doubtful windows (about as close to both voices) heard are marked uncertain.
+``qc.frame_diarization`` places these two voices' turns at frame resolution with pyannote.audio, and
+``place_turns_by_voice`` re-checks each long turn against the voices.
 """
 
 from __future__ import annotations
@@ -39,12 +39,14 @@ PLACEMENT_MARGIN = 0.3
 # (8 kHz); 0.05-0.4 all gave about the same, 0.8 undid the gain.
 SWITCH_PENALTY = 0.1
 RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
-# A window whose cosines to the two voices differ by less than this is uncertain, and so is a lone window over a
-# short stretch of speech (one the windows around it give to the other voice): what only such windows heard does
+# A window whose cosines to the two voices differ by less than this is uncertain: what only such windows heard does
 # not overrule pyannote's segmentation (qc.frame_diarization). A margin of 0.3: mono calls 5.3 -> 4.4 % DER,
-# mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %). Lone short windows:
-# DER about the same (mixed 4.3 -> 4.6 %, mono 4.4 %), and a greeting's digits, which the TTS voice says unlike
-# the rest of its turn, stay with the agent (zh_mono_8k_good).
+# mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %).
+# A lone window over a short stretch of speech is not uncertain for being lone: that is how a short reply between
+# the other person's sentences is heard ("哪个路口？"). Marking such windows uncertain (2026.11.5) lost those replies
+# to the segmentation, which hears two alike voices as one. bench/diarization.py without it: DER 4.6 -> 3.8 % mixed
+# to mono and 4.5 -> 4.2 % mono, the real clip unchanged; roles per word, on the bench's calls with their
+# transcripts kept fixed, 0.968 -> 0.977 mixed and 0.965 -> 0.969 mono.
 UNCERTAIN_MARGIN = 0.3
 # A third voice must hold this share of the speech, make the grouping clearly tighter and sound unlike
 # both others. Measured (2026-11): two-voice calls gained 0.00-0.06 silhouette from a third group, with
@@ -86,7 +88,7 @@ class Diarization:
     voices: VoiceModel | None = None
     # Share of the speech in a third, distinct voice (a transfer, a supervisor joining), when one was heard.
     third_voice_share: float | None = None
-    # Stretches heard only by doubtful windows (about as close to both voices, or a lone short one): a guess.
+    # Stretches heard only by doubtful windows (about as close to both voices): a guess.
     uncertain: tuple[tuple[float, float], ...] = ()
 
     def speaker_at(self, start: float, end: float) -> str | None:
@@ -148,9 +150,7 @@ def diarize(audio: np.ndarray, embedder: SpeakerEmbedder, vad_threshold: float =
     centroids, raw_centroids = group_centroids(embeddings, labels), group_centroids(raw, labels)
     voices = VoiceModel(raw.mean(axis=0), {names[k]: centroids[k] for k in (0, 1)},
                         {names[k]: raw_centroids[k] for k in (0, 1)})
-    margins = np.abs(embeddings @ centroids[0] - embeddings @ centroids[1])
-    short = np.array([end - start < WINDOW_S - 1e-6 for start, end in windows])
-    certain = (margins >= UNCERTAIN_MARGIN) & ~(lone_windows(labels) & short)
+    certain = np.abs(embeddings @ centroids[0] - embeddings @ centroids[1]) >= UNCERTAIN_MARGIN
     return Diarization(True, tuple(_turns(windows, labels, names)), round(score, 3), voices=voices, third_voice_share=third,
                        uncertain=uncertain_spans(windows, certain))
 
@@ -265,15 +265,6 @@ def resegment(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
             break
         labels = path
     return labels
-
-
-def lone_windows(labels: np.ndarray) -> np.ndarray:
-    """Windows whose label differs from each neighbour's (the first and last have one neighbour)."""
-    if len(labels) < 2:
-        return np.zeros(len(labels), dtype=bool)
-    before = np.concatenate([labels[1:2], labels[:-1]])
-    after = np.concatenate([labels[1:], labels[-2:-1]])
-    return (labels != before) & (labels != after)
 
 
 def viterbi(scores: np.ndarray, switch_penalty: float) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 
 from qc.audio import decode, mixdown, probe
 from qc.config import AudioLimits
-from qc.diarization import Diarization, SpeakerTurn, diarize, lone_windows, resegment, uncertain_spans, viterbi
+from qc.diarization import Diarization, SpeakerTurn, diarize, resegment, uncertain_spans, viterbi
 from qc.evaluation import diarization_error_rate
 from qc.voiceprint import SpeakerEmbedder
 from tests.conftest import SAMPLES, ground_truth
@@ -92,11 +92,6 @@ def test_resegment_relabels_a_lone_close_call_window():
     centroids = np.stack([unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)])
     assert int(np.argmax(centroids @ between)) == 1  # on its own, it stays with b
     assert resegment(embeddings, labels).tolist() == [0, 0, 0, 0, 1, 1, 1]
-
-
-def test_lone_windows_differ_from_every_neighbour():
-    assert lone_windows(np.array([1, 0, 0, 1, 0, 0, 1, 1])).tolist() == [True, False, False, True, False, False, False, False]
-    assert lone_windows(np.array([0])).tolist() == [False]
 
 
 def test_uncertain_spans_are_what_only_unsure_windows_heard():

@@ -55,6 +55,20 @@ def test_a_sentence_spanning_a_turn_change_is_split_word_by_word():
     assert [(u.speaker, u.text, u.start, u.end) for u in utts] == [("S1", "您好请问", 0.0, 1.2), ("S2", "我要投诉", 1.2, 2.4)]
 
 
+def test_one_word_cut_off_at_either_end_of_a_unit_stays_with_the_unit():
+    # Seen on the dev calls: a question's last "吗？" given to the caller, the "请" of "请问" to the caller before.
+    question = seg(0.0, "核对一下对吗？")  # 7 characters, 0.3 s each: the turn change lands before "吗？"
+    turns = Diarization(True, (SpeakerTurn(0.0, 1.8, "S1"), SpeakerTurn(1.8, 4.0, "S2")), 0.5)
+    assert [(u.speaker, u.text) for u in diarized_utterances((question,), turns)] == [("S1", "核对一下对吗？")]
+    opening = seg(1.5, "请问您的地址")
+    turns = Diarization(True, (SpeakerTurn(0.0, 1.8, "S2"), SpeakerTurn(1.8, 4.0, "S1")), 0.5)
+    assert [(u.speaker, u.text) for u in diarized_utterances((opening,), turns)] == [("S1", "请问您的地址")]
+    # Two words each side are two people; so are one word against one.
+    both = Diarization(True, (SpeakerTurn(0.0, 0.6, "S1"), SpeakerTurn(0.6, 2.0, "S2")), 0.5)
+    assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.0, "好的我要"),), both)] == [("S1", "好的"), ("S2", "我要")]
+    assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.3, "嗯好"),), both)] == [("S1", "嗯"), ("S2", "好")]
+
+
 def test_a_word_timed_over_the_pause_before_a_turn_goes_with_the_words_after_it():
     # Measured on dev06: Whisper timed the caller's "一个" from the end of the agent's turn, over the pause.
     words = (Word("扣费。", 27.86, 28.28, 0.9), Word("一个", 28.28, 29.10, 0.9), Word("月", 29.40, 29.56, 0.9),
