@@ -1,7 +1,9 @@
 """Benchmark: mono diarization — DER, speaker confusion, role accuracy and speed.
 
 Sets: the real English two-speaker clip from the pyannote.audio wheel; mono mixes of the stereo sample
-and dev calls (two similar synthetic voices, 8 kHz, short turns); the mono dev calls. DER (missed +
+and dev calls (two similar synthetic voices, 8 kHz, short turns); the mono dev calls; and, when
+audio_samples/make_realvoice.py has built it, six dev scripts spoken by two distinct real voices (recorded
+Mandarin syllables of a man and a woman, Debian gcin-voice), mixed to mono. DER (missed +
 false alarm + confusion over reference speech, pyannote.metrics) at collar 0 and 0.25 s, for both mono
 engines (window turns, and pyannote frame turns).
 Role accuracy, as issue 3 defines it: agent/caller correct per transcript word, weighted by the word's
@@ -33,12 +35,22 @@ REPORTS = ROOT / "reports" / "bench"
 SAMPLES = ROOT / "audio_samples"
 
 
+# Built on this machine by audio_samples/make_realvoice.py (not committed: the voices' licences are not MIT).
+REAL_VOICES = SAMPLES / "realvoice"
+DISTINCT = "distinct real voices mixed to mono"
+MIXED = ("stereo mixed to mono", DISTINCT)
+
+
 def cases() -> list[tuple[str, str, Path, dict]]:
     out = []
-    for folder, group in ((ROOT / "audio_samples", "samples"), (ROOT / "audio_samples" / "devset", "devset")):
+    folders = [(SAMPLES, "samples"), (SAMPLES / "devset", "devset")]
+    if REAL_VOICES.is_dir():
+        folders.append((REAL_VOICES, "realvoice"))
+    for folder, group in folders:
         for truth_path in sorted(p for p in folder.glob("*.json") if not p.name.endswith(".meta.json")):
             truth = json.loads(truth_path.read_text(encoding="utf-8"))
             kind = "real" if "pyannote" in truth_path.stem else ("mono" if truth["layout"] == "mono" else "stereo mixed to mono")
+            kind = DISTINCT if group == "realvoice" else kind
             out.append((f"{group}/{truth_path.stem}", kind, folder / truth["audio"], truth))
             if kind == "real":
                 out.append((f"{group}/{truth_path.stem}@8kHz", "real, 8 kHz", telephone_copy(folder / truth["audio"]), truth))
@@ -191,7 +203,7 @@ def main() -> None:
             scored = score_call(path, meta, settings["pyannote"])
             row["pyannote_roles_voiceprint"] = _rounded(word_roles(scored, truth))
             row["role_rule_voiceprint"] = scored.role_rule
-        elif kind == "stereo mixed to mono" and row.get("pyannote_resolved"):
+        elif kind in MIXED and row.get("pyannote_resolved"):
             # The whole pipeline on the mix, as a mono recording of the call (the default engine only).
             scored = score_call(mono_copy(path), replace(read_meta(path), agent_channel=None), settings["pyannote"])
             row["pyannote_roles"] = _rounded(word_roles(scored, truth))
@@ -216,7 +228,8 @@ def main() -> None:
             out["roles_time_ceiling"] = _mean([r.get("roles_time_ceiling") for r in chosen])
         return out
 
-    sets = {kind: {engine: summary(kind, engine) for engine in ENGINES} for kind in ("real", "real, 8 kHz", "stereo mixed to mono", "mono")}
+    kinds = ("real", "real, 8 kHz", "stereo mixed to mono", "mono") + ((DISTINCT,) if REAL_VOICES.is_dir() else ())
+    sets = {kind: {engine: summary(kind, engine) for engine in ENGINES} for kind in kinds}
     stereo = stereo_calls(base)
     voices = real_voice_similarity(base)
     report = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sets": sets, "stereo": stereo,
@@ -246,6 +259,10 @@ def write_report(report: dict, voiceprint_threshold: float) -> None:
              "the real clip and the sample calls included, and so were dropping the rule that made a lone short window "
              "uncertain (2026.11.6) and giving a single word cut from the end of a speech unit to the rest of the "
              "unit (qc.speakers.lone_edge_words_follow_unit, 2026.11.6); so those sets are not held out for them.", "",
+             *([f"`{DISTINCT}`: six dev-call scripts spoken by two real people, a man and a woman (their recorded "
+                "Mandarin syllables, Debian gcin-voice, joined by audio_samples/make_realvoice.py: robotic prosody), "
+                "8 kHz telephone band, mixed to mono; built on this machine, not committed (the voices' licences).", ""]
+               if DISTINCT in sets else []),
              "| set | engine | calls | resolved | DER collar 0 | DER collar 0.25 | missed | false alarm | confusion | roles | roles by time | roles, enrolled voiceprint | RTF |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind, engines in sets.items():
@@ -299,7 +316,7 @@ def stereo_calls(settings) -> dict:
     per_word = []
     calls = channels_right = 0
     for name, kind, path, truth in cases():
-        if truth["layout"] != "stereo":
+        if truth["layout"] != "stereo" or kind == DISTINCT:
             continue
         audio = decode(probe(path), settings.audio)
         if len(audio.channels) != 2:
