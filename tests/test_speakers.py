@@ -57,8 +57,8 @@ def test_a_sentence_spanning_a_turn_change_is_split_word_by_word():
 
 def test_one_word_cut_off_at_either_end_of_a_unit_stays_with_the_unit():
     # Seen on the dev calls: a question's last "吗？" given to the caller, the "请" of "请问" to the caller before.
-    question = seg(0.0, "核对一下对吗？")  # 7 characters, 0.3 s each: the turn change lands before "吗？"
-    turns = Diarization(True, (SpeakerTurn(0.0, 1.8, "S1"), SpeakerTurn(1.8, 4.0, "S2")), 0.5)
+    question = seg(0.0, "核对一下对吗？")  # a word a character, 0.3 s each: the turn change lands before "吗"
+    turns = Diarization(True, (SpeakerTurn(0.0, 1.5, "S1"), SpeakerTurn(1.5, 4.0, "S2")), 0.5)
     assert [(u.speaker, u.text) for u in diarized_utterances((question,), turns)] == [("S1", "核对一下对吗？")]
     opening = seg(1.5, "请问您的地址")
     turns = Diarization(True, (SpeakerTurn(0.0, 1.8, "S2"), SpeakerTurn(1.8, 4.0, "S1")), 0.5)
