@@ -49,8 +49,12 @@ def cases() -> list[tuple[str, str, Path, dict]]:
     for folder, group in folders:
         for truth_path in sorted(p for p in folder.glob("*.json") if not p.name.endswith(".meta.json")):
             truth = json.loads(truth_path.read_text(encoding="utf-8"))
-            kind = "real" if "pyannote" in truth_path.stem else ("mono" if truth["layout"] == "mono" else "stereo mixed to mono")
-            kind = DISTINCT if group == "realvoice" else kind
+            if group == "realvoice":
+                kind = DISTINCT
+            elif "pyannote" in truth_path.stem:
+                kind = "real"
+            else:
+                kind = "mono" if truth["layout"] == "mono" else "stereo mixed to mono"
             out.append((f"{group}/{truth_path.stem}", kind, folder / truth["audio"], truth))
             if kind == "real":
                 out.append((f"{group}/{truth_path.stem}@8kHz", "real, 8 kHz", telephone_copy(folder / truth["audio"]), truth))
@@ -228,7 +232,7 @@ def main() -> None:
             out["roles_time_ceiling"] = _mean([r.get("roles_time_ceiling") for r in chosen])
         return out
 
-    kinds = ("real", "real, 8 kHz", "stereo mixed to mono", "mono") + ((DISTINCT,) if REAL_VOICES.is_dir() else ())
+    kinds = ("real", "real, 8 kHz", "stereo mixed to mono", "mono") + ((DISTINCT,) if any(r["set"] == DISTINCT for r in rows) else ())
     sets = {kind: {engine: summary(kind, engine) for engine in ENGINES} for kind in kinds}
     stereo = stereo_calls(base)
     voices = real_voice_similarity(base)

@@ -123,18 +123,23 @@ def lone_edge_words_follow_unit(pieces: list[tuple[tuple[Word, ...], str | None]
     not a second person saying one word. Roles per word on bench/diarization.py's calls, their transcripts kept
     fixed: 0.977 -> 0.981 mixed to mono, 0.969 -> 0.978 mono. Edge pieces of up to 2, 3 or 4 words gave no more.
     """
+    if len(pieces) < 2:
+        return pieces
     out = list(pieces)
     for edge, rest in ((0, 1), (len(out) - 1, len(out) - 2)):
-        if len(out) < 2:
-            break
         edge_words, rest_words = _spoken_count(out[edge][0]), _spoken_count(out[rest][0])
         if edge_words <= 1 and rest_words > edge_words:
             out[edge] = (out[edge][0], out[rest][1])
     return out
 
 
+def _is_spoken(word: Word) -> bool:
+    """A word with a letter or digit in it, not punctuation Whisper timed as a word of its own."""
+    return any(c.isalnum() for c in word.text)
+
+
 def _spoken_count(words: tuple[Word, ...]) -> int:
-    return sum(1 for word in words if any(c.isalnum() for c in word.text))
+    return sum(map(_is_spoken, words))
 
 
 def word_speakers(unit: tuple[Word, ...], diarization: Diarization) -> list[str | None]:
@@ -146,7 +151,7 @@ def word_speakers(unit: tuple[Word, ...], diarization: Diarization) -> list[str 
     the speaker of the turn nearest its end. Punctuation Whisper times as a word of its own belongs to the
     word before it.
     """
-    spoken = [any(c.isalnum() for c in word.text) for word in unit]
+    spoken = [_is_spoken(word) for word in unit]
     placed = [
         diarization.speaker_at(word.start, word.end)
         if is_spoken and _speech_within(diarization, word.start, word.end) >= 0.5 * (word.end - word.start) else None
