@@ -47,8 +47,8 @@ import soundfile as sf
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from make_samples import (  # noqa: E402  (helpers shared with the first sample set)
-    A, C, WORK_SR, TTSCache, db, mix_tracks, normalise_level, rms, rule_closing, rule_greeting,
-    sox, sox_file, speech_mask, telephone_band, trim, turn_mask, write_json,
+    A, C, WORK_SR, TTSCache, db, mix_tracks, mulaw_round_trip, normalise_level, rms, rule_closing, rule_greeting,
+    sox_file, speech_mask, telephone_band, trim, turn_mask, write_json,
 )
 
 OUT = HERE / "devset"
@@ -802,12 +802,7 @@ def build(call: DevCall, cache: TTSCache, out_dir: Path) -> dict:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     audio_path = out_dir / f"{call.name}.flac"
-    with tempfile.TemporaryDirectory() as td:
-        src, ulaw = Path(td) / "in.wav", Path(td) / "ulaw.wav"
-        sf.write(src, mix, SR, subtype="FLOAT")
-        sox("-D", str(src), "-e", "u-law", "-b", "8", str(ulaw))  # G.711 mu-law
-        dec, dsr = sf.read(ulaw, dtype="int16", always_2d=True)
-    assert dsr == SR
+    dec = mulaw_round_trip(mix, SR)
     sf.write(audio_path, dec if call.layout == "stereo" else dec[:, 0], SR, subtype="PCM_16",
              compression_level=1.0)
 

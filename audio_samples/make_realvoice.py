@@ -100,7 +100,7 @@ import soundfile as sf
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from make_samples import (  # noqa: E402  (plain numpy/sox helpers; no TTS engine is imported)
-    A, C, FRAME_S, WORK_SR, db, mix_tracks, rms, sox, sox_file, telephone_band, trim,
+    A, C, FRAME_S, WORK_SR, db, mix_tracks, mulaw_round_trip, rms, sox, sox_file, telephone_band, trim,
     turn_mask, write_json,
 )
 
@@ -343,13 +343,7 @@ def level_turns(track: np.ndarray, spans: list[tuple[int, int]]) -> None:
 
 def encode_flac(mix: np.ndarray, path: Path) -> None:
     """G.711 mu-law round trip (sox), stored as 16-bit FLAC."""
-    with tempfile.TemporaryDirectory() as td:
-        src, ulaw = Path(td) / "in.wav", Path(td) / "ulaw.wav"
-        sf.write(src, mix, SR, subtype="FLOAT")
-        sox("-D", str(src), "-e", "u-law", "-b", "8", str(ulaw))
-        dec, dsr = sf.read(ulaw, dtype="int16", always_2d=True)
-    assert dsr == SR
-    sf.write(path, dec, SR, subtype="PCM_16", compression_level=1.0)
+    sf.write(path, mulaw_round_trip(mix, SR), SR, subtype="PCM_16", compression_level=1.0)
 
 
 def build(name: str, agent_voice: str, voices: dict[str, Voice], out_dir: Path, seed: int) -> tuple[dict, dict]:

@@ -628,6 +628,17 @@ def build_pyannote(cache_dir: Path, out_dir: Path) -> dict:
     return truth
 
 
+def mulaw_round_trip(mix: np.ndarray, sr: int) -> np.ndarray:
+    """``mix`` (samples, channels) through G.711 mu-law and back (sox): int16, (samples, channels)."""
+    with tempfile.TemporaryDirectory() as td:
+        src, ulaw = Path(td) / "in.wav", Path(td) / "ulaw.wav"
+        sf.write(src, mix, sr, subtype="FLOAT")
+        sox("-D", str(src), "-e", "u-law", "-b", "8", str(ulaw))  # G.711 mu-law
+        dec, dsr = sf.read(ulaw, dtype="int16", always_2d=True)
+    assert dsr == sr
+    return dec
+
+
 def write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
