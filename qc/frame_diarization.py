@@ -13,7 +13,9 @@ So this is pyannote's ``SpeakerDiarization`` with its embedding-and-clustering s
 2. the number of people speaking in each frame (``speaker_count``), at most two;
 3. each local speaker of each chunk takes the voice (S1 or S2) that the window turns give most of its frames;
    one whose frames are split between both voices (less than ``min_purity`` from one: the segmentation
-   merged two alike voices) is cut along the window turns into a free local slot; two local speakers the
+   merged two alike voices) is cut along the window turns into a free local slot (frames no window heard,
+   such as a turn's quiet first syllables, go with the voice heard nearest in the same stretch of activity,
+   not with the local speaker's majority); two local speakers the
    segmentation did tell apart in one chunk get different voices (pyannote's cannot-link constraint).
    A chunk where the segmentation already hears two people, each for ``TWO_PEOPLE_HEARD_S`` or more, is
    not cut at all: there the segmentation told the voices apart itself, and short stretches the windows
@@ -143,6 +145,7 @@ def assign_local_speakers(segmentation: SlidingWindowFeature, frames, turns, min
             free = [j for j in range(num_local) if not active[:, j].any() and clusters[c, j] == -2]
             if heard[major] / heard.sum() < min_purity and free and not two_people:
                 other, j = 1 - major, free[0]
+                labels = _unheard_take_nearest(labels, all_labels, active[:, k])
                 data[c, :, j] = data[c, :, k] * (labels == other)
                 data[c, :, k] = data[c, :, k] * (labels != other)
                 clusters[c, j] = other
@@ -172,6 +175,26 @@ def _label_grid(turns) -> np.ndarray:
     for turn in turns:
         grid[int(turn.start / LABEL_GRID_S):int(turn.end / LABEL_GRID_S)] = VOICES.index(turn.speaker)
     return grid
+
+
+def _unheard_take_nearest(labels: np.ndarray, all_labels: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """``labels`` with each active frame no window heard given the label of the nearest frame one did in the
+    same stretch of activity.
+
+    Windows start where Silero hears speech, a little after segmentation-3.0 does; left with the majority
+    voice, a reply's first syllables joined the other person's turn, and ``min_duration_off`` then filled the
+    pause between them (a caller's turn run on into the agent's "知道了"). bench/diarization.py, DER at collar
+    0.25: mixed to mono 3.8 -> 2.8 %, mono 4.2 -> 3.8 %, distinct real voices 3.0 -> 2.8 %, the real clip
+    unchanged. A stretch no window heard at all keeps its labels (``_nearest_voice`` places such a speaker).
+    """
+    out = labels.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
+    for start, end in zip(edges[::2], edges[1::2]):
+        heard = start + np.flatnonzero(all_labels[start:end] >= 0)
+        unheard = start + np.flatnonzero(all_labels[start:end] < 0)
+        if len(heard) and len(unheard):
+            out[unheard] = labels[heard[np.abs(heard[None, :] - unheard[:, None]).argmin(axis=1)]]
+    return out
 
 
 def _nearest_voice(labels: np.ndarray, frame: float) -> int:

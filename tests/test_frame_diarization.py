@@ -125,6 +125,18 @@ def test_speech_the_windows_missed_takes_the_nearest_voice():
     assert clusters[0].tolist() == [1, 1, -2]
 
 
+def test_a_split_gives_each_unheard_edge_to_the_voice_heard_nearest_in_its_stretch():
+    active = np.zeros((100, 3))
+    active[0:40, 0] = 1.0  # one local speaker: the first person, a pause, then the second person's reply
+    active[45:70, 0] = 1.0
+    # The windows heard the reply only from 4.8 s: its first 0.3 s and the first person's last 0.5 s are unheard.
+    turns = (SpeakerTurn(0.0, 3.5, "S1"), SpeakerTurn(4.8, 7.0, "S2"))
+    data, clusters = assign_local_speakers(_segmentation(active), FRAMES, turns, min_purity=0.95)
+    assert clusters[0].tolist() == [0, 1, -2]
+    assert data[0, 45:70, 1].sum() == 25 and data[0, 45:70, 0].sum() == 0  # the reply's start moves with it
+    assert data[0, 0:40, 0].sum() == 40  # the first person's end, nearest their own voice, stays
+
+
 def test_the_segmentation_weights_come_from_the_package_and_are_checked():
     model = segmentation_model(MODELS, 1)
     assert model.specifications.powerset and len(model.specifications.classes) == 3
