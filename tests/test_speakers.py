@@ -69,6 +69,18 @@ def test_one_word_cut_off_at_either_end_of_a_unit_stays_with_the_unit():
     assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.3, "嗯好"),), both)] == [("S1", "嗯"), ("S2", "好")]
 
 
+def test_a_sentence_final_particle_stays_with_the_clause_it_closes():
+    # "对|吗？" one word against one: "吗" ends the question, so it is not the other person's reply.
+    turns = Diarization(True, (SpeakerTurn(0.0, 0.3, "S1"), SpeakerTurn(0.3, 2.0, "S2")), 0.5)
+    assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.0, "对吗？"),), turns)] == [("S1", "对吗？")]
+    # Cantonese too; and a word that is not a particle stays split one against one.
+    assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.0, "係咩？"),), turns)] == [("S1", "係咩？")]
+    assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.0, "对好"),), turns)] == [("S1", "对"), ("S2", "好")]
+    # A particle that opens a unit is not closing anything before it.
+    late = Diarization(True, (SpeakerTurn(0.0, 0.3, "S2"), SpeakerTurn(0.3, 2.0, "S1")), 0.5)
+    assert [(u.speaker, u.text) for u in diarized_utterances((seg(0.0, "啊对"),), late)] == [("S2", "啊"), ("S1", "对")]
+
+
 def test_a_word_timed_over_the_pause_before_a_turn_goes_with_the_words_after_it():
     # Measured on dev06: Whisper timed the caller's "一个" from the end of the agent's turn, over the pause.
     words = (Word("扣费。", 27.86, 28.28, 0.9), Word("一个", 28.28, 29.10, 0.9), Word("月", 29.40, 29.56, 0.9),
