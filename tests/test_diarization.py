@@ -7,7 +7,7 @@ import pytest
 
 from qc.audio import decode, mixdown, probe
 from qc.config import AudioLimits
-from qc.diarization import Diarization, SpeakerTurn, diarize, resegment, uncertain_spans, viterbi
+from qc.diarization import Diarization, SpeakerTurn, diarize, resegment, solo_span, uncertain_spans, viterbi
 from qc.evaluation import diarization_error_rate
 from qc.voiceprint import SpeakerEmbedder
 from tests.conftest import SAMPLES, ground_truth
@@ -92,6 +92,15 @@ def test_resegment_relabels_a_lone_close_call_window():
     centroids = np.stack([unit(embeddings[labels == k].mean(axis=0)) for k in (0, 1)])
     assert int(np.argmax(centroids @ between)) == 1  # on its own, it stays with b
     assert resegment(embeddings, labels).tolist() == [0, 0, 0, 0, 1, 1, 1]
+
+
+def test_solo_span_is_the_longest_stretch_of_a_turn_no_other_turn_overlaps():
+    turn = SpeakerTurn(10.0, 20.0, "S1")
+    others = (turn, SpeakerTurn(8.0, 11.0, "S2"), SpeakerTurn(14.0, 15.0, "S2"), SpeakerTurn(19.5, 22.0, "S2"))
+    assert solo_span(turn, others) == (15.0, 19.5)
+    assert solo_span(turn, (turn,)) == (10.0, 20.0)
+    covered = solo_span(turn, (turn, SpeakerTurn(9.0, 21.0, "S2")))
+    assert covered[1] - covered[0] == 0.0
 
 
 def test_uncertain_spans_are_what_only_unsure_windows_heard():

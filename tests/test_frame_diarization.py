@@ -157,6 +157,23 @@ def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embeddin
     assert place_turns_by_voice(signal, damaged, embedder).turns[longest].speaker == right.speaker
 
 
+def test_a_turn_talked_over_throughout_is_not_placed_by_its_embedding(embedder, real_clip):
+    from dataclasses import replace
+
+    from qc.diarization import place_turns_by_voice
+
+    _, signal, _, refined = real_clip
+    refined = place_turns_by_voice(signal, refined, embedder)
+    longest = max(range(len(refined.turns)), key=lambda i: refined.turns[i].end - refined.turns[i].start)
+    right = refined.turns[longest]
+    other = "S2" if right.speaker == "S1" else "S1"
+    # The same wrong label as above, but now the other voice is heard over the whole turn: its embedding would
+    # hear both people, so it does not decide.
+    talked_over = (SpeakerTurn(right.start, right.end, other), SpeakerTurn(right.start - 0.1, right.end + 0.1, right.speaker))
+    damaged = replace(refined, turns=refined.turns[:longest] + talked_over + refined.turns[longest + 1:])
+    assert place_turns_by_voice(signal, damaged, embedder).turns[longest].speaker == other
+
+
 def test_two_local_speakers_of_one_chunk_get_two_voices():
     active = np.zeros((100, 3))
     active[:70, 0] = 1.0
