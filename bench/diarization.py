@@ -262,7 +262,11 @@ def write_report(report: dict, voiceprint_threshold: float) -> None:
              "turns (TWO_PEOPLE_HEARD_S, qc/frame_diarization.py) were chosen looking at every set here, "
              "the real clip and the sample calls included, and so were dropping the rule that made a lone short window "
              "uncertain (2026.11.6) and giving a single word cut from the end of a speech unit to the rest of the "
-             "unit (qc.speakers.lone_edge_words_follow_unit, 2026.11.6); so those sets are not held out for them.", "",
+             "unit (qc.speakers.lone_edge_words_follow_unit, 2026.11.6); so were 2026.11.7's three changes: frames no "
+             "window heard follow the nearest heard voice when a local speaker is cut (qc/frame_diarization.py), a turn "
+             "is placed by the embedding of its stretch heard alone from 0.6 s (qc.diarization.solo_span), and a "
+             "sentence-final particle stays with its clause (qc.speakers.final_particles_follow_clause), each measured "
+             "on all these sets, the distinct voices included; so none of the sets is held out for them.", "",
              *([f"`{DISTINCT}`: six dev-call scripts spoken by two real people, a man and a woman (their recorded "
                 "Mandarin syllables, Debian gcin-voice, joined by audio_samples/make_realvoice.py: robotic prosody), "
                 "8 kHz telephone band, mixed to mono; built on this machine, not committed (the voices' licences).", ""]
