@@ -189,12 +189,15 @@ def place_turns_by_voice(audio: np.ndarray, diarization: Diarization, embedder: 
 
 def solo_span(turn: SpeakerTurn, turns) -> tuple[float, float]:
     """The longest part of ``turn`` where no other turn is heard (empty, at its start, when there is none)."""
-    pieces = [(turn.start, turn.end)]
-    for other in turns:
-        if other is turn or other.end <= turn.start or other.start >= turn.end:
-            continue
-        pieces = [p for a, b in pieces for p in ((a, min(b, other.start)), (max(a, other.end), b)) if p[1] - p[0] > 1e-6]
+    pieces = spans_minus([(turn.start, turn.end)], [(t.start, t.end) for t in turns if t is not turn])
     return max(pieces, key=lambda p: p[1] - p[0], default=(turn.start, turn.start))
+
+
+def spans_minus(spans: list[tuple[float, float]], holes) -> list[tuple[float, float]]:
+    """The parts of ``spans`` that no (start, end) in ``holes`` covers."""
+    for h_start, h_end in holes:
+        spans = [p for a, b in spans for p in ((a, min(b, h_start)), (max(a, h_end), b)) if p[1] - p[0] > 1e-6]
+    return spans
 
 
 def third_voice(embeddings: np.ndarray, raw: np.ndarray, two_silhouette: float) -> float | None:
@@ -311,10 +314,7 @@ def uncertain_spans(windows: list[tuple[float, float]], certain: np.ndarray) -> 
     for (start, end), ok in zip(windows, certain.tolist()):
         if ok:
             continue
-        pieces = [(start, end)]
-        for s_start, s_end in sure:
-            pieces = [p for a, b in pieces for p in ((a, min(b, s_start)), (max(a, s_end), b)) if p[1] - p[0] > 1e-6]
-        out.extend(pieces)
+        out.extend(spans_minus([(start, end)], sure))
     return tuple((round(a, 2), round(b, 2)) for a, b in merged_spans(out))
 
 

@@ -90,10 +90,10 @@ def diarized_utterances(segments: tuple[Segment, ...], diarization: Diarization)
 
     Each word takes a diarized speaker (``word_speakers``), and a unit is cut where that changes (Whisper
     may write two people's words as one sentence), unless the cut leaves one word alone at an end
-    (``lone_edge_words_follow_unit``) or only sentence-final particles at its end (``final_particles_follow_clause``). A unit is not placed again by its own embedding: given the reference
-    turns, that made roles worse (0.992 -> 0.945 per word on the 9 mono calls); on the diarized turns, since
-    they are resegmented, it changes little (0.969 with it, 0.967 without, on those and the 20 stereo calls
-    mixed to mono), for a second embedding pass over the call.
+    (``lone_edge_words_follow_unit``) or only sentence-final particles at its end (``final_particles_follow_clause``).
+    A unit is not placed again by its own embedding: given the reference turns, that made roles worse (0.992 -> 0.945
+    per word on the 9 mono calls); on the diarized turns, since they are resegmented, it changes little (0.969 with
+    it, 0.967 without, on those and the 20 stereo calls mixed to mono), for a second embedding pass over the call.
     """
     pieces = [piece for unit in speech_units(segments)
               for piece in final_particles_follow_clause(lone_edge_words_follow_unit(split_at_turn_changes(unit, diarization)))]
@@ -146,7 +146,7 @@ def final_particles_follow_clause(pieces: list[tuple[tuple[Word, ...], str | Non
     """
     if len(pieces) < 2:
         return pieces
-    spoken = [_spoken_text(word) for word in pieces[-1][0] if _is_spoken(word)]
+    spoken = [text for text in map(_spoken_text, pieces[-1][0]) if text]
     if not spoken or not all(set(text) <= FINAL_PARTICLES for text in spoken):
         return pieces
     return [*pieces[:-1], (pieces[-1][0], pieces[-2][1])]
@@ -159,7 +159,7 @@ def _spoken_text(word: Word) -> str:
 
 def _is_spoken(word: Word) -> bool:
     """A word with a letter or digit in it, not punctuation Whisper timed as a word of its own."""
-    return any(c.isalnum() for c in word.text)
+    return bool(_spoken_text(word))
 
 
 def _spoken_count(words: tuple[Word, ...]) -> int:
