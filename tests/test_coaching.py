@@ -258,6 +258,20 @@ def test_charts_without_a_chinese_font_warn_and_still_draw(monkeypatch, caplog):
     assert plots.cjk_font("zh") is not None  # this machine has Noto CJK (Debian fonts-noto-cjk)
 
 
+def test_a_chinese_font_installed_after_matplotlib_listed_the_fonts_is_found(monkeypatch):
+    from matplotlib import font_manager
+
+    # matplotlib's cached list from before fonts-noto-cjk was installed: no CJK face in it.
+    stale = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    plots.cjk_font.cache_clear()
+    try:
+        assert plots.cjk_font("zh") == "Noto Sans CJK SC"  # this machine has Debian fonts-noto-cjk
+    finally:
+        monkeypatch.undo()
+        plots.cjk_font.cache_clear()
+
+
 # --- CLI and flow -----------------------------------------------------------------------------------
 
 def _cli() -> typer.Typer:

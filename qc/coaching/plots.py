@@ -36,16 +36,41 @@ def cjk_font(lang: str) -> str | None:
 
     English reports look for one too, without the warning: agents' names are often Chinese.
     """
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in _CJK_FONTS.get(lang, _CJK_FONTS["zh"]):
-        if name in installed:
-            return name
+    wanted = _CJK_FONTS.get(lang, _CJK_FONTS["zh"])
+    name = _first_installed(wanted) or (_first_installed(wanted) if _add_fonts_installed_since_cached() else None)
+    if name:
+        return name
     if lang != "en":
         log.warning("no Chinese font found for the coaching charts (install Debian package fonts-noto-cjk): "
                     "their Chinese labels will show as boxes")
     return None
+
+
+def _first_installed(families: Sequence[str]) -> str | None:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in families if name in installed), None)
+
+
+def _add_fonts_installed_since_cached() -> bool:
+    """Add the system's fonts that matplotlib's font cache does not list; whether there were any.
+
+    matplotlib lists the system's fonts once and keeps the list: a font package installed after that (as the
+    warning below advises) would stay unseen.
+    """
+    from matplotlib import font_manager
+
+    listed = {f.fname for f in font_manager.fontManager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path not in listed:
+            try:
+                font_manager.fontManager.addfont(path)
+                added = True
+            except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read: matplotlib skips it too
+                continue
+    return added
 
 
 def _rc(lang: str) -> dict:
