@@ -37,7 +37,9 @@ def cjk_font(lang: str) -> str | None:
     English reports look for one too, without the warning: agents' names are often Chinese.
     """
     wanted = _CJK_FONTS.get(lang, _CJK_FONTS["zh"])
-    name = _first_installed(wanted) or (_first_installed(wanted) if _add_fonts_installed_since_cached() else None)
+    name = _first_installed(wanted)
+    if name is None and _add_fonts_installed_since_cached():
+        name = _first_installed(wanted)
     if name:
         return name
     if lang != "en":
