@@ -173,7 +173,8 @@ def place_turns_by_voice(audio: np.ndarray, diarization: Diarization, embedder: 
     voices = diarization.voices
     if not diarization.resolved or voices is None:
         return diarization
-    spans = {i: solo_span(turn, diarization.turns) for i, turn in enumerate(diarization.turns)}
+    spans = {i: solo_span(turn, diarization.turns) for i, turn in enumerate(diarization.turns)
+             if turn.end - turn.start >= MIN_PLACED_TURN_S}
     placed = [i for i, span in spans.items() if span[1] - span[0] >= MIN_PLACED_TURN_S]
     if not placed:
         return diarization
@@ -189,7 +190,8 @@ def place_turns_by_voice(audio: np.ndarray, diarization: Diarization, embedder: 
 
 def solo_span(turn: SpeakerTurn, turns) -> tuple[float, float]:
     """The longest part of ``turn`` where no other turn is heard (empty, at its start, when there is none)."""
-    pieces = spans_minus([(turn.start, turn.end)], [(t.start, t.end) for t in turns if t is not turn])
+    overlapping = [(t.start, t.end) for t in turns if t is not turn and t.start < turn.end and t.end > turn.start]
+    pieces = spans_minus([(turn.start, turn.end)], overlapping)
     return max(pieces, key=lambda p: p[1] - p[0], default=(turn.start, turn.start))
 
 
