@@ -180,7 +180,7 @@ def rescore_speed(n_calls: int, parts: int = 1) -> dict:
             began = time.perf_counter()
             load = store.calls_for_rescore("12345")
             load_s = time.perf_counter() - began
-            summary = rescore(store, settings, line="12345")
+            summary = rescore(settings, line="12345")
     sample = results[: len(truths)]
     words = sum(len(u.words) for r in sample for u in r.utterances) / len(sample)
     return {

@@ -22,10 +22,12 @@ from prefect.runtime import flow_run
 
 from qc import PIPELINE_VERSION
 from qc.config import Settings, load_settings, usable_cores
+from qc.metadata import BadMetadata
 from qc.records import CallMeta
 from qc.sources import discover, read_manifest, still_being_written
 from qc.store import Store
 
+from pipelines.runtime import prefect_api
 from pipelines.score import RunSummary, score_calls, task_runner
 
 log = logging.getLogger(__name__)
@@ -47,14 +49,29 @@ def day_folder(root: Path, day: date) -> Path:
     return root / day.isoformat()
 
 
-def plan_day(folder: Path, settle_seconds: float) -> tuple[list[Path], dict[str, CallMeta], list[Path]]:
-    """(recordings ready to score, manifest metadata by path, recordings still being written)."""
-    manifest = read_manifest(folder)
+def plan_day(folder: Path, settle_seconds: float) -> tuple[list[Path], dict[str, CallMeta | BadMetadata], list[Path]]:
+    """(recordings ready to score, manifest metadata by path, recordings still being written).
+
+    A manifest that cannot be read at all fails every recording of the day that has no sidecar of its own,
+    with the manifest's problem as the reason; the others are scored.
+    """
+    from qc.sources import sidecar_path
+
     ready, growing = [], []
     for path in discover([folder]):
         (growing if still_being_written(path, settle_seconds) else ready).append(path)
+    try:
+        manifest = read_manifest(folder)
+    except BadMetadata as exc:
+        return ready, {str(p): exc for p in ready if not sidecar_path(p).is_file()}, growing
     by_path = {str((folder / name).resolve()): meta for name, meta in manifest.items()}
     return ready, by_path, growing
+
+
+def run_nightly(root: str, day: str | None = None, settings: Settings | None = None, **options) -> RunSummary:
+    """The nightly flow on the configured Prefect server, else a temporary one of this process."""
+    with prefect_api():
+        return nightly(root, day, settings=settings, **options)
 
 
 @flow(name="nightly", validate_parameters=False)

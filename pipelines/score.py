@@ -24,10 +24,13 @@ from qc.audio import file_sha256
 from qc.config import Settings, load_settings
 from qc.enrolment import load_all as load_voiceprints
 from qc.errors import TransientError
+from qc.metadata import BadMetadata
 from qc.pipeline import failed_result, get_transcriber, score_call, with_history, with_tone
 from qc.records import CallMeta, CallResult
 from qc.sources import call_id_for, read_meta
-from qc.store import Store
+from qc.store import StorageError, Store, StoreBusy
+
+from pipelines.runtime import prefect_api
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +88,12 @@ def score_calls(
     defaults: CallMeta | None = None,
     force: bool = False,
     on_result: Callable[[CallResult], None] | None = None,
-    metas: dict[str, CallMeta] | None = None,
+    metas: dict[str, CallMeta | BadMetadata] | None = None,
 ) -> RunSummary:
     """Score recordings into the DuckDB store; skip calls this pipeline version already scored.
 
-    ``metas``: metadata per recording path (e.g. from a recorder's manifest); a sidecar file wins.
+    ``metas``: metadata per recording path (e.g. from a recorder's manifest, where a bad row is its
+    ``BadMetadata``); a sidecar file's fields win. Bad metadata fails that recording only.
     """
     settings = settings or load_settings()
     logger = get_run_logger()
@@ -107,11 +111,14 @@ def score_calls(
             summary.skipped += 1
             continue
         try:
-            meta = read_meta(path, (metas or {}).get(str(path.resolve()), defaults))
+            given = (metas or {}).get(str(path.resolve()), defaults)
+            if isinstance(given, BadMetadata):
+                raise given
+            meta = read_meta(path, given)
             if meta.agent_id in voiceprints:
                 meta = replace(meta, agent_voiceprint=voiceprints[meta.agent_id].vector)
         except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
-            _record(settings, summary, failed_result(call_id_for(None, path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
+            _record(settings, summary, failed_result(_safe_call_id(path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
             continue
         futures[score_call_task.submit(path, meta, settings)] = (path, meta)
     for future in as_completed(list(futures)):
@@ -142,9 +149,19 @@ def _with_store_history(store: Store, result: CallResult, settings: Settings) ->
 
 
 def _record(settings: Settings, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:
-    with Store(settings.db_path) as store:
-        result = _with_store_history(store, result, settings)
-        store.write([result])
+    try:
+        with Store(settings.db_path) as store:
+            result = _with_store_history(store, result, settings)
+            store.write([result])
+    except (StorageError, StoreBusy):
+        raise  # the store itself cannot take writes: stop the run, a re-run resumes
+    except Exception as exc:  # noqa: BLE001 - a result the store refuses fails that call, not the batch
+        log.exception("%s: could not be stored", result.path)
+        # Its metadata may be what the store refused: the failed row keeps none of it.
+        result = failed_result(result.call_id, Path(result.path), CallMeta(), "store",
+                               f"could not be stored: {type(exc).__name__}: {str(exc)[:300]}")
+        with Store(settings.db_path) as store:
+            store.write([result])
     summary.results.append(result)
     if result.status == "scored":
         summary.scored += 1
@@ -191,7 +208,8 @@ def run_scoring(
     force: bool = False,
     on_result: Callable[[CallResult], None] | None = None,
 ) -> RunSummary:
-    """Run the flow with a thread pool sized to ``settings.workers``."""
-    return score_calls.with_options(task_runner=task_runner(settings))(
-        [str(p) for p in paths], settings=settings, defaults=defaults, force=force, on_result=on_result
-    )
+    """Run the flow with a thread pool sized to ``settings.workers``, on the configured or a temporary Prefect API."""
+    with prefect_api():
+        return score_calls.with_options(task_runner=task_runner(settings))(
+            [str(p) for p in paths], settings=settings, defaults=defaults, force=force, on_result=on_result
+        )

@@ -11,11 +11,11 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qc.cli_common import ConfigOpt, DbOpt, console, err, settings_from
+from qc.cli_common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
 from qc.errors import QCError
 from qc.records import CallMeta, CallResult
 
-app = typer.Typer(
+app = QcTyper(
     help="hotline-qc: transcribe, diarize and score every call of a service hotline, into a DuckDB file.",
     no_args_is_help=True,
     add_completion=False,
@@ -50,6 +50,8 @@ def score(
     from qc.sources import discover
 
     settings = settings_from(config, db, workers=workers)
+    if line is not None:
+        settings.line(line)  # an unknown line is a usage error, not a batch of failed calls
     try:
         files = discover(paths)
     except QCError as exc:
@@ -272,7 +274,7 @@ def models(
                 raise typer.Exit(1) from exc
 
 
-nightly_app = typer.Typer(help="The nightly batch: score a day's recordings on a schedule or by hand.", no_args_is_help=True)
+nightly_app = QcTyper(help="The nightly batch: score a day's recordings on a schedule or by hand.", no_args_is_help=True)
 app.add_typer(nightly_app, name="nightly")
 
 
@@ -294,10 +296,10 @@ def nightly_run(
     """
     settings = settings_from(config, db)
     _quiet_prefect(verbose)
-    from pipelines.nightly import nightly
+    from pipelines.nightly import run_nightly
 
     try:
-        summary = nightly(str(root), date, settings=settings, settle_seconds=settle, dask_address=dask, dask_workers=dask_workers)
+        summary = run_nightly(str(root), date, settings=settings, settle_seconds=settle, dask_address=dask, dask_workers=dask_workers)
     except QCError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
@@ -327,7 +329,7 @@ def nightly_serve(
     serve(deployment(str(root.resolve()), cron, tz))
 
 
-retention_app = typer.Typer(help="Retention: delete stored data whose keeping period has passed.", no_args_is_help=True)
+retention_app = QcTyper(help="Retention: delete stored data whose keeping period has passed.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 
 
@@ -349,13 +351,16 @@ def retention_run(
         raise typer.Exit(2)
     _quiet_prefect(verbose)
     from pipelines.retention import retention
+    from pipelines.runtime import prefect_api
 
-    for record in retention(settings, dry_run=dry_run):
+    with prefect_api():
+        records = retention(settings, dry_run=dry_run)
+    for record in records:
         verb = "would delete" if record["dry_run"] else "deleted"
         console.print(f"{record['kind']:<16} keep {record['keep_days']:>4} days: {verb} {record['rows']} rows (before {record['cutoff']:%Y-%m-%d})")
 
 
-rubric_app = typer.Typer(help="Rubrics: check a rubric file and read it as an inspector would.", no_args_is_help=True)
+rubric_app = QcTyper(help="Rubrics: check a rubric file and read it as an inspector would.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 
 
@@ -415,18 +420,12 @@ def rescore(
     version, and each call's score, flags, case type and urgency follow the new run.
     """
     from qc.rescore import rescore as run_rescore
-    from qc.store import Store
 
     settings = settings_from(config, db)
     if not settings.db_path.exists():
         err.print(f"[red]error:[/red] no database at {settings.db_path} (score some calls first: qc score PATH)")
         raise typer.Exit(2)
-    try:
-        with Store(settings.db_path) as store:
-            summary = run_rescore(store, settings, line=line, rubric_path=rubric.resolve() if rubric else None)
-    except QCError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+    summary = run_rescore(settings, line=line, rubric_path=rubric.resolve() if rubric else None)
     speed = f" ({summary.calls_per_second} calls/s)" if summary.calls_per_second else ""
     console.print(
         f"re-scored {summary.calls} calls with rubric {', '.join(summary.rubrics) or '-'} in "

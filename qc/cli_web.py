@@ -11,12 +11,12 @@ import typer
 from rich.table import Table
 
 from qc.accounts import ROLES, AccountError, add_agent, add_user, create_token, list_users, revoke_token, set_active, set_password
-from qc.cli_common import ConfigOpt, DbOpt, console, err, settings_from
+from qc.cli_common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
 
-users_app = typer.Typer(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens for machine clients (they act with a user's role).", no_args_is_help=True)
-agents_app = typer.Typer(help="The agents whose calls are scored, and their teams.", no_args_is_help=True)
-live_app = typer.Typer(help="The live path: stream call audio in, alerts out while the call is on.", no_args_is_help=True)
+users_app = QcTyper(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
+tokens_app = QcTyper(help="API tokens for machine clients (they act with a user's role).", no_args_is_help=True)
+agents_app = QcTyper(help="The agents whose calls are scored, and their teams.", no_args_is_help=True)
+live_app = QcTyper(help="The live path: stream call audio in, alerts out while the call is on.", no_args_is_help=True)
 
 
 def _password(given: Optional[str]) -> str:
@@ -153,9 +153,14 @@ def serve(
     """Run the web app (inspectors' queue, call pages, reviews, appeals, dashboard)."""
     import uvicorn
 
+    from qc.store import database
     from qc.web.app import create_app
 
     settings = settings_from(config, db)
+    # Open (and migrate) the store before listening: a wrong path or a file that is not a database ends
+    # here in one line, not in a server answering 500 to every page.
+    with database(settings.db_path).cursor(write=False):
+        pass
     web = settings.web.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     if web.host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/yellow] listening on {web.host}: put it behind TLS (web.https: true) and a firewall")

@@ -146,6 +146,8 @@ class WebConfig(BaseModel):
     # Double review: calls drawn per inspector per ISO week.
     calibration_per_inspector: int = Field(5, ge=0)
     page_size: int = Field(50, ge=10, le=500)
+    # A request waits this long for the database while another process (the batch) has its turn, then answers 503.
+    db_wait_s: float = Field(30.0, gt=0)
     # Where `qc report` and the weekly coaching flow write reports; the app lists and serves them.
     reports_dir: Path = Path("reports/coaching")
 
@@ -180,6 +182,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QC_", env_nested_delimiter="__", extra="forbid")
 
     db_path: Path = Path("qc.duckdb")
+    # How long the batch and CLI commands wait for the database while another process has its turn,
+    # before they stop and say who holds it (the web app's pages wait web.db_wait_s).
+    db_wait_s: float = Field(60.0, gt=0)
     rubrics_dir: Path = PROJECT_ROOT / "rubrics"
     models_dir: Path = PROJECT_ROOT / "models"
     # Where assembled model weights are cached (checksummed), created on first use.

@@ -34,24 +34,36 @@ class RescoreSummary:
         return round(self.calls / self.seconds, 1) if self.seconds else None
 
 
-def rescore(store: Store, settings: Settings, line: str | None = None, rubric_path: Path | None = None) -> RescoreSummary:
-    """Re-score the stored calls of ``line`` (default: every line, each with its own rubric)."""
-    lines = [line] if line else sorted(set(settings.lines) | set(store.lines_with_calls()))
+# Calls read and written per turn on the database: the batch, the web app and live calls get theirs in between.
+CHUNK = 2000
+
+
+def rescore(settings: Settings, line: str | None = None, rubric_path: Path | None = None, chunk: int = CHUNK) -> RescoreSummary:
+    """Re-score the stored calls of ``line`` (default: every line, each with its own rubric), ``chunk`` calls at a time."""
+    with Store(settings.db_path) as store:
+        stored_lines = store.lines_with_calls()
+    lines = [line] if line else sorted(set(settings.lines) | set(stored_lines))
     began = time.perf_counter()
     summary = RescoreSummary()
     for line_id in lines:
         if line_id not in settings.lines:
             continue
-        calls = store.calls_for_rescore(line_id)
-        if not calls:
-            continue
-        rubric = load_rubric(rubric_path or settings.rubrics_dir / settings.lines[line_id].rubric)
-        results = [rescore_one(rubric, call) for call in calls]
-        store.write_rubric_results(results)
-        summary.calls += len(results)
-        summary.by_line[line_id] = len(results)
-        summary.changed_score += sum(1 for call, r in zip(calls, results) if call["score"] != r.score)
-        if f"{rubric.id} {rubric.version}" not in summary.rubrics:
+        rubric = None
+        after = None
+        while True:
+            with Store(settings.db_path, read_only=True) as store:
+                calls = store.calls_for_rescore(line_id, after=after, limit=chunk)
+            if not calls:
+                break
+            rubric = rubric or load_rubric(rubric_path or settings.rubrics_dir / settings.lines[line_id].rubric)
+            results = [rescore_one(rubric, call) for call in calls]
+            with Store(settings.db_path) as store:
+                store.write_rubric_results(results)
+            after = calls[-1]["call_id"]
+            summary.calls += len(results)
+            summary.by_line[line_id] = summary.by_line.get(line_id, 0) + len(results)
+            summary.changed_score += sum(1 for call, r in zip(calls, results) if call["score"] != r.score)
+        if rubric is not None and f"{rubric.id} {rubric.version}" not in summary.rubrics:
             summary.rubrics.append(f"{rubric.id} {rubric.version}")
     summary.seconds = round(time.perf_counter() - began, 3)
     return summary

@@ -1,19 +1,20 @@
-"""Finding recordings and what the recorder says about them (sidecar metadata)."""
+"""Finding recordings and reading what the recorder says about them (sidecars, manifests).
+
+The values themselves are checked by ``qc.metadata``: here are the files.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from qc.audio import AUDIO_SUFFIXES
 from qc.errors import ConfigError
+from qc.metadata import FIELDS, BadMetadata, meta_from_values
 from qc.records import CallMeta
 
 SIDECAR_SUFFIX = ".meta.json"
-_SIDECAR_FIELDS = {"line", "agent_id", "caller_hash", "started_at", "agent_channel"}
 
 
 class MissingPath(ConfigError):
@@ -37,33 +38,45 @@ def discover(paths: list[Path]) -> list[Path]:
 
 
 MANIFEST_NAME = "manifest.csv"
-_MANIFEST_FIELDS = ("file", "line", "agent_id", "caller_hash", "started_at", "agent_channel")
+_MANIFEST_FIELDS = ("file",) + FIELDS
+# Manifest rows are read as text; whatever a recorder puts beyond this is not a metadata value.
+_MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
-def read_manifest(folder: Path) -> dict[str, CallMeta]:
-    """``manifest.csv`` of a recordings folder: file (relative path), line, agent_id, caller_hash, started_at, agent_channel."""
+def read_manifest(folder: Path) -> dict[str, CallMeta | BadMetadata]:
+    """``manifest.csv`` of a recordings folder, by the relative path in its ``file`` column.
+
+    A row with a bad value maps to its ``BadMetadata`` (that recording fails, the others are scored); a
+    manifest whose header cannot be used raises ``BadMetadata`` for the whole folder.
+    """
     import csv
 
     path = folder / MANIFEST_NAME
     if not path.is_file():
         return {}
-    out: dict[str, CallMeta] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        unknown = set(reader.fieldnames or ()) - set(_MANIFEST_FIELDS)
-        if unknown or "file" not in (reader.fieldnames or ()):
-            raise ConfigError(f"{path}: columns must be among {', '.join(_MANIFEST_FIELDS)} (with 'file'); got {reader.fieldnames}")
-        for number, row in enumerate(reader, start=2):
-            try:
-                out[row["file"]] = CallMeta(
-                    line=row.get("line") or None,
-                    agent_id=row.get("agent_id") or None,
-                    caller_hash=row.get("caller_hash") or None,
-                    started_at=datetime.fromisoformat(row["started_at"]) if row.get("started_at") else None,
-                    agent_channel=int(row["agent_channel"]) if row.get("agent_channel") else None,
-                )
-            except ValueError as exc:
-                raise ConfigError(f"{path}:{number}: {exc}") from exc
+    if path.stat().st_size > _MAX_MANIFEST_BYTES:
+        raise BadMetadata(f"{path}: larger than {_MAX_MANIFEST_BYTES // 2**20} MB; is it a manifest?")
+    out: dict[str, CallMeta | BadMetadata] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            unknown = set(columns) - set(_MANIFEST_FIELDS)
+            if unknown or "file" not in columns:
+                raise BadMetadata(f"{path}: columns must be among {', '.join(_MANIFEST_FIELDS)} (with 'file'); got {columns}")
+            for number, row in enumerate(reader, start=2):
+                name = (row.get("file") or "").strip()
+                if not name:
+                    continue
+                if None in row:  # more cells than columns
+                    out[name] = BadMetadata(f"{path}:{number}: more cells than the header has columns")
+                    continue
+                try:
+                    out[name] = meta_from_values({k: v for k, v in row.items() if k != "file"}, f"{path}:{number}")
+                except BadMetadata as exc:
+                    out[name] = exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BadMetadata(f"{path}: not a UTF-8 CSV file ({exc})") from None
     return out
 
 
@@ -82,7 +95,7 @@ def sidecar_path(recording: Path) -> Path:
 
 
 def read_meta(recording: Path, defaults: CallMeta | None = None) -> CallMeta:
-    """Metadata from ``<stem>.meta.json`` next to the recording, over ``defaults``."""
+    """Metadata from ``<stem>.meta.json`` next to the recording, over ``defaults``; BadMetadata names file and field."""
     meta = defaults or CallMeta()
     sidecar = sidecar_path(recording)
     if not sidecar.is_file():
@@ -90,13 +103,10 @@ def read_meta(recording: Path, defaults: CallMeta | None = None) -> CallMeta:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"{sidecar}: unreadable metadata ({exc})") from exc
-    unknown = set(data) - _SIDECAR_FIELDS
-    if unknown:
-        raise ConfigError(f"{sidecar}: unknown fields {sorted(unknown)} (allowed: {sorted(_SIDECAR_FIELDS)})")
-    if "started_at" in data and data["started_at"]:
-        data["started_at"] = datetime.fromisoformat(data["started_at"])
-    return replace(meta, **{k: v for k, v in data.items() if v is not None})
+        raise BadMetadata(f"{sidecar}: unreadable metadata ({exc})") from exc
+    if not isinstance(data, dict):
+        raise BadMetadata(f"{sidecar}: expected a JSON object of fields ({', '.join(FIELDS)}), not {type(data).__name__}")
+    return meta_from_values(data, str(sidecar), meta)
 
 
 def call_id_for(sha256: str | None, path: Path) -> str:

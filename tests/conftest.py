@@ -37,15 +37,12 @@ def write(path: Path, data: np.ndarray, rate: int, subtype: str | None = None) -
     return path
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
-    """Query a DuckDB file the way an inspector with the duckdb CLI would: read-only, briefly."""
-    import duckdb
+def rows(db: Path, sql: str, *params: object) -> list[tuple]:
+    """Query the store read-only through this process's database (the one the code under test uses)."""
+    from qc.store import database
 
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    with database(db).cursor(write=False) as cur:
+        return cur.execute(sql, list(params)).fetchall()
 
 
 def ground_truth(name: str) -> dict:

@@ -8,7 +8,6 @@ import logging
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -36,9 +35,10 @@ def db(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def con(db):
-    c = duckdb.connect(str(db), read_only=True)
-    yield c
-    c.close()
+    from qc.store import database
+
+    with database(db).cursor(write=False) as cursor:
+        yield cursor
 
 
 def expected_rate(agents, item: str, week: str = WEEK) -> float:

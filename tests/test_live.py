@@ -7,7 +7,6 @@ import asyncio
 import json
 import threading
 
-import duckdb
 import httpx
 import numpy as np
 import pytest
@@ -111,12 +110,9 @@ def live_site(tmp_path_factory, model_cache):
 
 
 def rows(site, sql, *params):
-    # Read-write like the server in this process: DuckDB refuses two configurations of one file in a process.
-    con = duckdb.connect(str(site["settings"].db_path))
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+    from tests.conftest import rows as store_rows
+
+    return store_rows(site["settings"].db_path, sql, *params)
 
 
 def run(coro):

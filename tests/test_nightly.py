@@ -1,6 +1,7 @@
 """The nightly batch for real: a day folder, a manifest, a file still being written, Dask workers."""
 
 import os
+import re
 import shutil
 import time
 
@@ -42,11 +43,22 @@ def test_manifest_rows_become_call_metadata(day_root):
     assert meta.started_at.hour == 9
 
 
-def test_a_bad_manifest_is_reported_with_its_line(tmp_path):
-    from qc.errors import ConfigError
+def test_a_bad_manifest_row_fails_its_recording_only_with_line_and_field(tmp_path):
+    from qc.metadata import BadMetadata
 
-    (tmp_path / "manifest.csv").write_text("file,started_at\nx.wav,yesterday\n")
-    with pytest.raises(ConfigError, match=r"manifest\.csv:2"):
+    (tmp_path / "manifest.csv").write_text("file,started_at,agent_channel,line\nx.wav,yesterday,0,12345\ny.wav,2026-11-24T09:00,5,12345\n"
+                                           "z.wav,2026-11-24T09:30,1,12345\n")
+    metas = read_manifest(tmp_path)
+    assert isinstance(metas["x.wav"], BadMetadata) and re.search(r"manifest\.csv:2: field 'started_at'", str(metas["x.wav"]))
+    assert isinstance(metas["y.wav"], BadMetadata) and re.search(r"manifest\.csv:3: field 'agent_channel' = '5': must be 0", str(metas["y.wav"]))
+    assert metas["z.wav"].agent_channel == 1 and metas["z.wav"].line == "12345"
+
+
+def test_a_manifest_with_unusable_columns_is_refused_whole(tmp_path):
+    from qc.metadata import BadMetadata
+
+    (tmp_path / "manifest.csv").write_text("file,colour\nx.wav,red\n")
+    with pytest.raises(BadMetadata, match=r"manifest\.csv: columns must be among"):
         read_manifest(tmp_path)
 
 

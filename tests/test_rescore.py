@@ -45,12 +45,12 @@ def test_rescoring_applies_the_new_rubric_and_keeps_each_version(tmp_path):
     settings = load_settings(db_path=tmp_path / "qc.duckdb")
     with Store(settings.db_path) as store:
         store.write([stored_call("c1", "您好，请问有什么可以帮您"), stored_call("c2", "您好，工号1024，请问有什么可以帮您")])
-        first = rescore(store, settings)
+        first = rescore(settings)
         assert first.calls == 2 and first.rubrics == [f"12345 {VERSION}"]
         greeting_v1 = dict(store.con.execute("SELECT call_id, verdict FROM rule_hits WHERE item_id = 'greeting' AND rubric_version = ?", [VERSION]).fetchall())
         assert greeting_v1 == {"c1": "pass", "c2": "pass"}
 
-        second = rescore(store, settings, rubric_path=changed_rubric(tmp_path))
+        second = rescore(settings, rubric_path=changed_rubric(tmp_path))
         assert second.calls == 2 and second.rubrics == ["12345 2026.12-test"] and second.changed_score == 1
         greeting_v2 = dict(store.con.execute("SELECT call_id, verdict FROM rule_hits WHERE item_id = 'greeting' AND rubric_version = '2026.12-test'").fetchall())
         assert greeting_v2 == {"c1": "fail", "c2": "pass"}

@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 from qc.records import AudioInfo, CallMeta, CallResult, Evidence, Utterance, Verdict, Word
-from qc.store import SCHEMA_VERSION, Store
+from qc.store import SCHEMA_VERSION, Store, close_all
 
 
 def result(call_id="abc123", text="您好，请问有什么可以帮您", status="scored", **kw) -> CallResult:
@@ -62,6 +62,7 @@ def test_database_is_plain_duckdb_queryable_by_anyone(tmp_path):
     path = tmp_path / "qc.duckdb"
     with Store(path) as store:
         store.write([result("a1"), result("b2")])
+    close_all()  # this process is done with the file: any DuckDB client may read it now
     con = duckdb.connect(str(path), read_only=True)
     rows = con.execute("SELECT call_id, score, flags, language FROM calls ORDER BY call_id").fetchall()
     words = con.execute("SELECT count(*) FROM utterances, unnest(words)").fetchone()[0]
@@ -72,12 +73,15 @@ def test_database_is_plain_duckdb_queryable_by_anyone(tmp_path):
 
 def test_schema_version_and_refusing_a_newer_database(tmp_path):
     path = tmp_path / "qc.duckdb"
+    from qc.store import NewerSchema
+
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
-    con = duckdb.connect(str(path))
+    close_all()
+    con = duckdb.connect(str(path))  # a newer hotline-qc, elsewhere, migrates the file further
     con.execute("INSERT INTO schema_migrations VALUES (?, now())", [SCHEMA_VERSION + 1])
     con.close()
-    with pytest.raises(RuntimeError, match="newer than this hotline-qc"):
+    with pytest.raises(NewerSchema, match="newer than this hotline-qc"):
         Store(path)
 
 
@@ -156,7 +160,8 @@ def test_a_writer_waits_while_another_process_reads_then_writes(tmp_path):
     path = tmp_path / "qc.duckdb"
     with Store(path) as store:
         store.write([result("a1")])
-    reader = _hold_read_only(path, 1.5)  # e.g. an inspector's page, or the duckdb CLI
+    close_all()
+    reader = _hold_read_only(path, 1.5)  # a program outside hotline-qc: the duckdb CLI
     began = time.monotonic()
     with Store(path, wait_s=30) as store:
         store.write([result("b2")])
@@ -166,13 +171,14 @@ def test_a_writer_waits_while_another_process_reads_then_writes(tmp_path):
 
 
 def test_a_writer_gives_up_with_a_clear_error_when_the_database_stays_busy(tmp_path):
-    from qc.store import DatabaseBusy
+    from qc.store import StoreBusy
 
     path = tmp_path / "qc.duckdb"
     Store(path).close()
+    close_all()
     reader = _hold_read_only(path, 5)
     try:
-        with pytest.raises(DatabaseBusy, match="held by another process"):
+        with pytest.raises(StoreBusy, match=r"is busy: a program outside hotline-qc \(.*PID \d+"):
             Store(path, wait_s=0.3)
     finally:
         reader.kill()

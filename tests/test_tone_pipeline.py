@@ -98,7 +98,7 @@ def test_tone_is_stored_folded_into_the_baseline_once_and_survives_rescoring(hea
         tone_alerts = store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'caller_distress'",
                                         [result.call_id]).fetchone()[0]
         assert tone_alerts >= 1
-        rescore(store, settings, line="12345")
+        rescore(settings, line="12345")
         after = store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'caller_distress'", [result.call_id]).fetchone()[0]
         assert after == tone_alerts
         assert store.con.execute("SELECT count(*) FROM alerts WHERE call_id = ? AND kind = 'urgent_case'", [result.call_id]).fetchone()[0] == 1
@@ -136,5 +136,5 @@ def test_a_rubric_can_judge_the_agents_tone(heard, tmp_path):
     assert composure.verdict == "fail" and "agent_arousal" in composure.reason
     with Store(settings.db_path) as store:
         store.write([judged])
-        rescore(store, settings, line="12345")
+        rescore(settings, line="12345")
         assert store.con.execute("SELECT verdict FROM rule_hits WHERE item_id = 'composure'").fetchone()[0] == "fail"

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qc.web.app import create_app
+from tests.conftest import rows
 from tests.web_site import PASSWORD, build_site
 
 pytestmark = pytest.mark.model
@@ -39,11 +40,7 @@ def csrf_of(html: str) -> str:
 
 
 def db_rows(site, sql: str, *params):
-    con = duckdb.connect(str(site.settings.db_path), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+    return rows(site.settings.db_path, sql, *params)
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(app):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from qc.web.app import create_app
 from tests.browser import browser, serving
+from tests.conftest import rows
 from tests.web_site import PASSWORD, build_site
 
 pytestmark = pytest.mark.model
@@ -66,8 +66,8 @@ def test_agent_sees_placeholders_and_silenced_audio_admin_sees_raw_with_audit(ch
     assert re.search(r"\[(手机号|电话)\]", transcript) and "5678" not in transcript
     assert agent.query_selector("[data-testid=show-raw]") is None
     # The audio the agent's browser plays has the personal-data span silenced: decode it in the page.
-    span = duckdb.connect(str(site.settings.db_path), read_only=True).execute(
-        "SELECT min(start_s), min(end_s) FROM pii_spans WHERE call_id = ? AND kind IN ('mobile', 'landline')", [call_id]).fetchone()
+    (span,) = rows(site.settings.db_path,
+                   "SELECT min(start_s), min(end_s) FROM pii_spans WHERE call_id = ? AND kind IN ('mobile', 'landline')", call_id)
     levels = agent.evaluate(
         """async ([url, start, end]) => {
             const bytes = await (await fetch(url)).arrayBuffer();

@@ -34,6 +34,10 @@ class Hub:
     def last_id(self) -> int:
         return self._next - 1
 
+    def continue_after(self, stored_id: int) -> None:
+        """Ids go on after the highest one already stored (a restarted server must not reuse them)."""
+        self._next = max(self._next, stored_id + 1)
+
     def next_id(self) -> int:
         """Reserve an id (alerts take theirs before they are stored, so the store and the stream agree)."""
         self._next += 1
@@ -67,7 +71,8 @@ class Hub:
                 held, complete = self.replay(after_id, audience)
                 if not complete and older is not None:
                     first_held = self._events[0].id if self._events else self._next
-                    for event in older(after_id, first_held):
+                    # The store is read on a worker thread: the event loop serves everyone else meanwhile.
+                    for event in await asyncio.to_thread(older, after_id, first_held):
                         if audience(event):
                             yield event
                 for event in held:

@@ -1,8 +1,9 @@
 """The live calls of one server: sockets in, analysis on worker threads, events out, rows stored.
 
 One ``LiveService`` per web app. Speech recognition runs on a thread pool sized to the cores, one
-utterance per call at a time; database writes go through one more thread so they never hold up
-recognition, and each opens the store briefly (the nightly batch may be writing too).
+utterance per call at a time; database reads and writes go through one more thread so they never hold
+up recognition or the event loop. Alerts reach desks and walls at once, whatever the store is doing:
+a row the store cannot take yet (the batch has its turn) is kept and written again until it is stored.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from qc.live.call import LiveAlert, LiveCall
 from qc.live.hub import Event, Hub
 from qc.live.protocol import LiveStart
 from qc.rubric import Rubric, RubricError, load_rubric
-from qc.store import Store
+from qc.store import Store, StoreBusy
 from qc.tone import AgentBaseline
 
 log = logging.getLogger(__name__)
@@ -49,18 +50,31 @@ class LiveService:
         self.settings = settings
         self.cores = usable_cores()
         self.pool = ThreadPoolExecutor(max_workers=self.cores, thread_name_prefix="live-asr")
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db")
+        # Rows are written in order on one thread (retried while the store is busy); reads that a request
+        # waits for (baselines, acknowledgements, replay) have threads of their own, never behind a retry.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db-write")
+        self.reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-db")
         self.calls: dict[str, CallState] = {}
-        self.hub = Hub(first_id=self._first_event_id())
+        self.hub = Hub()
+        self._started = False
         self._watchdog: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transcriber = None
 
     # -- set-up --------------------------------------------------------------------------------------
 
-    def _first_event_id(self) -> int:
-        with Store(self.settings.db_path) as store:
-            return int(store.con.execute("SELECT coalesce(max(alert_id), 0) FROM live_alerts").fetchone()[0]) + 1
+    async def start(self) -> None:
+        """Event ids go on from the stored alerts' (read once, on the writer thread, never on the event loop)."""
+        if self._started:
+            return
+        self._loop = asyncio.get_running_loop()
+        stored = await self._loop.run_in_executor(self.reader, self._highest_alert_id)
+        self.hub.continue_after(stored)
+        self._started = True
+
+    def _highest_alert_id(self) -> int:
+        with Store(self.settings.db_path, wait_s=self.settings.web.db_wait_s) as store:
+            return int(store.con.execute("SELECT coalesce(max(alert_id), 0) FROM live_alerts").fetchone()[0])
 
     def transcriber(self):
         if self._transcriber is None:
@@ -76,15 +90,12 @@ class LiveService:
             return None
 
     def baselines(self, agent_id: str, line: str | None) -> tuple[AgentBaseline | None, AgentBaseline | None]:
-        with Store(self.settings.db_path) as store:
+        with Store(self.settings.db_path, read_only=True, wait_s=self.settings.web.db_wait_s) as store:
             return store.tone_baselines(agent_id, line)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
 
     def ensure_watchdog(self) -> None:
         if self._watchdog is None or self._watchdog.done():
@@ -93,19 +104,19 @@ class LiveService:
     # -- a call's life -------------------------------------------------------------------------------
 
     async def open_call(self, start: LiveStart) -> CallState:
-        self._loop = asyncio.get_running_loop()
+        await self.start()
         if start.call_id in self.calls:
             raise ValueError(f"call {start.call_id} is already streaming")
         if len(self.calls) >= self.settings.live.max_calls:
             raise ValueError(f"this server takes at most {self.settings.live.max_calls} live calls")
         loop = asyncio.get_running_loop()
         _, line = self.settings.line(start.line)
-        baseline, team = await loop.run_in_executor(self.writer, self.baselines, start.agent_id, start.line)
+        baseline, team = await loop.run_in_executor(self.reader, self.baselines, start.agent_id, start.line)
         await loop.run_in_executor(self.pool, self.transcriber)  # loaded once, before the first utterance
         call = LiveCall(start, line, self.rubric_for(start.line), self.settings, self.transcriber(), baseline, team)
         state = CallState(call)
         self.calls[start.call_id] = state
-        await loop.run_in_executor(self.writer, self._store_call, state)
+        loop.run_in_executor(self.writer, self._persist, self._store_call, state, None)
         self._publish_call(state)
         self.ensure_watchdog()
         return state
@@ -142,7 +153,7 @@ class LiveService:
         row = dict(alert_id=event_id, live_call_id=start.call_id, agent_id=start.agent_id, kind=alert.kind, severity=alert.severity,
                    call_time_s=alert.call_time_s, message_zh=alert.message_zh, message_en=alert.message_en,
                    evidence=list(alert.evidence), raised_at=_now())
-        asyncio.get_running_loop().run_in_executor(self.writer, self._store_alert, row)
+        asyncio.get_running_loop().run_in_executor(self.writer, self._persist, self._store_alert, row)
         state.alerts += 1
         return self.hub.publish("alert", {**row, "raised_at": row["raised_at"].isoformat(), "speech_ended_at": alert.speech_ended_at,
                                           "published_at": time.time()}, agent_id=start.agent_id, event_id=event_id)
@@ -159,7 +170,7 @@ class LiveService:
         state.state = how
         self.calls.pop(state.call.start.call_id, None)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.writer, self._store_call, state, detail)
+        await loop.run_in_executor(self.writer, self._persist, self._store_call, state, detail)
         self._publish_call(state)
         state.closed.set()
 
@@ -191,6 +202,21 @@ class LiveService:
             "bad_frames": stats.bad_frames, "late_frames": stats.late_frames, "lost_frames": stats.lost_frames,
         }, agent_id=call.start.agent_id)
 
+    def _persist(self, write, *args) -> None:
+        """Run one write on the writer thread until it is stored: a live alert is never lost to a busy store."""
+        delay = 0.5
+        while True:
+            try:
+                write(*args)
+                return
+            except StoreBusy as exc:
+                log.warning("live: store busy, writing again in %.1f s: %s", delay, exc)
+            except Exception:
+                log.exception("live: a row could not be stored")
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
     def _store_call(self, state: CallState, detail: str | None = None) -> None:
         call, stats = state.call, state.call.stats
         ended = _now() if state.state != "live" else None
@@ -207,13 +233,13 @@ class LiveService:
     def _store_alert(self, row: dict) -> None:
         with Store(self.settings.db_path) as store:
             store.con.execute("INSERT INTO live_alerts (alert_id, live_call_id, agent_id, kind, severity, call_time_s, message_zh, "
-                              "message_en, evidence, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              "message_en, evidence, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                               [row[k] for k in ("alert_id", "live_call_id", "agent_id", "kind", "severity", "call_time_s", "message_zh",
                                                 "message_en", "evidence", "raised_at")])
 
     def store_acknowledgement(self, alert_id: int, username: str) -> bool:
         """Mark an alert seen (worker thread), then tell every wall and desk (event loop)."""
-        with Store(self.settings.db_path) as store:
+        with Store(self.settings.db_path, wait_s=self.settings.web.db_wait_s) as store:
             changed = store.con.execute(
                 "UPDATE live_alerts SET acknowledged_by = ?, acknowledged_at = ? WHERE alert_id = ? AND acknowledged_by IS NULL "
                 "RETURNING agent_id", [username, _now(), alert_id]).fetchall()
@@ -227,7 +253,7 @@ class LiveService:
 
     def stored_alerts(self, after_id: int, before_id: int) -> list[Event]:
         """Alerts older than the hub's memory, for a browser that was away for long (or a restart)."""
-        with Store(self.settings.db_path) as store:
+        with Store(self.settings.db_path, read_only=True, wait_s=self.settings.web.db_wait_s) as store:
             cur = store.con.execute("SELECT * FROM live_alerts WHERE alert_id > ? AND alert_id < ? ORDER BY alert_id", [after_id, before_id])
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, r)) for r in cur.fetchall()]

@@ -22,6 +22,10 @@ def load_with_lines(path: Path) -> tuple[Any, dict[Location, int]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise RubricError(f"rubric file not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise RubricError(f"{path} is a folder: give a rubric file (e.g. {path / '12345.yaml'})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RubricError(f"cannot read the rubric {path}: {exc}") from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

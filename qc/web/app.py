@@ -10,7 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from qc.config import Settings
-from qc.store import DatabaseBusy
+from qc.live.service import LiveService
+from qc.store import StoreBusy
 from qc.web import pages_admin, pages_auth, pages_calls, pages_live
 from qc.web.context import TEMPLATES, NeedsSignIn, PageError, WebContext
 from qc.web.security import SessionSigner, secret_key
@@ -25,6 +26,8 @@ def create_app(settings: Settings) -> FastAPI:
     templates.env.filters["clock"] = _clock
     ctx = WebContext(settings, SessionSigner(secret_key(settings), settings.web.session_hours * 3600), templates)
     app.state.ctx = ctx
+    # Built here, opening nothing: the store is first read on a worker thread, never on the event loop.
+    app.state.live = LiveService(settings)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
     for module in (pages_auth, pages_calls, pages_admin, pages_live):
         app.include_router(module.router)
@@ -40,9 +43,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def _page_error(request: Request, exc: PageError):
         return error_response(request, exc.status, exc.message)
 
-    @app.exception_handler(DatabaseBusy)
-    async def _busy(request: Request, exc: DatabaseBusy):
-        return error_response(request, 503, "The database is busy with a batch write; try again in a moment.")
+    @app.exception_handler(StoreBusy)
+    async def _busy(request: Request, exc: StoreBusy):
+        response = error_response(request, 503, "The database is busy with a long write elsewhere; try again in a moment.")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from qc.accounts import User, get_user, user_for_token
 from qc.config import Settings
 from qc.rubric import RubricError, load_rubric
-from qc.store import Store
+from qc.store import database
 from qc.web.security import SESSION_COOKIE, Session, SessionExpired, SessionSigner
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -41,10 +41,14 @@ class WebContext:
     templates: Jinja2Templates
 
     @contextmanager
-    def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The store, open for this request only: the nightly run can write between requests."""
-        with Store(self.settings.db_path, wait_s=30.0) as store:
-            yield store.con
+    def db(self, write: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of the process's database for this request; ``write=False`` where the request only reads.
+
+        Called from worker threads only (sync handlers, ``run_in_threadpool``): waiting for the batch's turn
+        must never stop the event loop.
+        """
+        with database(self.settings.db_path).cursor(write=write, wait_s=self.settings.web.db_wait_s) as cur:
+            yield cur
 
     def lockout(self) -> timedelta:
         return timedelta(minutes=self.settings.web.lockout_minutes)

@@ -32,7 +32,7 @@ def iso_week(day: date | None = None) -> str:
 
 @router.get("/dashboard")
 def dashboard_page(request: Request):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, session = _user_for(request, con, "dashboard")
         board = data.dashboard(con, user)
     return render(request, "dashboard.html", user, session, board=board)
@@ -40,7 +40,7 @@ def dashboard_page(request: Request):
 
 @router.get("/appeals")
 def appeals_page(request: Request):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, session = _user_for(request, con, "appeals")
         rows = data.appeals(con, user)
     return render(request, "appeals.html", user, session, appeals=rows)
@@ -71,7 +71,7 @@ def decide(request: Request, appeal_id: str, decision: str = Form(...), comment:
 @router.get("/calibration")
 def calibration_page(request: Request, week: str | None = None):
     week = week or iso_week()
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, session = _user_for(request, con, "calibration")
         mine = data.calibration_assignments(con, user.username, week)
         agreement = data.calibration_agreement(con, week)
@@ -106,7 +106,7 @@ def draw(request: Request, week: str = Form(...), csrf_token: str = Form("")):
 
 @router.get("/audit")
 def audit_page(request: Request, target: str | None = None):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, session = _user_for(request, con, "audit")
         rows = recent(con, 300, target or None)
     return render(request, "audit.html", user, session, rows=rows, target=target)
@@ -121,7 +121,7 @@ def reports_page(request: Request):
     from qc.coaching import list_reports
 
     ctx = _ctx(request)
-    with ctx.db() as con:
+    with ctx.db(write=False) as con:
         user, session = _user_for(request, con, "reports")
         teams = _agent_teams(con)
     entries = [e for e in list_reports(ctx.settings.web.reports_dir)
@@ -136,7 +136,7 @@ def report_file(request: Request, week: str, name: str):
     from qc.coaching import list_reports
 
     ctx = _ctx(request)
-    with ctx.db() as con:
+    with ctx.db(write=False) as con:
         user, _ = _user_for(request, con, "reports")
         teams = _agent_teams(con)
     if not re.fullmatch(r"\d{4}-W\d{2}", week) or not re.fullmatch(r"(agent|team)-[\w.-]+\.(html|pdf)", name):

@@ -65,7 +65,7 @@ def queue_page(request: Request, date_from: Optional[str] = None, date_to: Optio
     filters = data.QueueFilter(_date(date_from), _date(date_to), line or None, agent or None, team or None, item or None,
                                case_type or None, language or None, reviewed or None, status, (q or "").strip()[:100] or None,
                                max(1, page))
-    with ctx.db() as con:
+    with ctx.db(write=False) as con:
         user, session = signed_in_user(request, ctx, con)
         result = data.queue(con, user, filters, ctx.settings.web.page_size)
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
@@ -86,7 +86,7 @@ def _visible_call(con: duckdb.DuckDBPyConnection, user: User, call_id: str) -> d
 @router.get("/calls/{call_id}")
 def call_page(request: Request, call_id: str, raw: int = 0, appeal: Optional[str] = None):
     ctx = _ctx(request)
-    with ctx.db() as con:
+    with ctx.db(write=bool(raw)) as con:
         user, session = signed_in_user(request, ctx, con)
         call = _visible_call(con, user, call_id)
         show_raw = bool(raw) and user.may_see_raw(ctx.settings.web.raw_data_roles)
@@ -104,7 +104,7 @@ def call_page(request: Request, call_id: str, raw: int = 0, appeal: Optional[str
 
 def _playback(request: Request, call_id: str, raw: int):
     ctx = _ctx(request)
-    with ctx.db() as con:
+    with ctx.db(write=bool(raw)) as con:
         user, _ = signed_in_user(request, ctx, con)
         call = _visible_call(con, user, call_id)
         if raw and not user.may_see_raw(ctx.settings.web.raw_data_roles):
@@ -183,7 +183,7 @@ def api_calls(request: Request, status: str = "scored", page: int = 1, q: Option
 @router.get("/api/calls/{call_id}")
 def api_call(request: Request, call_id: str):
     ctx = _ctx(request)
-    with ctx.db() as con:
+    with ctx.db(write=False) as con:
         user, _ = signed_in_user(request, ctx, con)
         call = _visible_call(con, user, call_id)
         detail = data.call_detail(con, call, raw=False)

@@ -8,6 +8,7 @@ import logging
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from qc.accounts import user_for_token
 from qc.live.hub import Event
@@ -29,17 +30,21 @@ def _ctx(request) -> WebContext:
 
 
 def live_service(app) -> LiveService:
-    if getattr(app.state, "live", None) is None:
-        app.state.live = LiveService(app.state.ctx.settings)
     return app.state.live
+
+
+def _token_user(ctx: WebContext, auth: str):
+    if not auth.lower().startswith("bearer "):
+        return None
+    with ctx.db(write=False) as con:
+        return user_for_token(con, auth[7:].strip())
 
 
 @router.websocket("/live/calls")
 async def live_call(ws: WebSocket):
     ctx: WebContext = ws.app.state.ctx
-    auth = ws.headers.get("authorization", "")
-    with ctx.db() as con:
-        user = user_for_token(con, auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+    # On a worker thread: while another process has the database, every other request is still served.
+    user = await run_in_threadpool(_token_user, ctx, ws.headers.get("authorization", ""))
     await ws.accept()
     if user is None or user.role not in LIVE_SOURCES:
         await ws.close(POLICY, "a recorder or admin API token is needed (Authorization: Bearer ...)")
@@ -130,6 +135,7 @@ def _events(request: Request, audience) -> StreamingResponse:
 
     async def body():
         yield "retry: 2000\n\n"
+        await service.start()
         async for event in service.hub.stream(audience, after, older=service.stored_alerts):
             if await request.is_disconnected():
                 break
@@ -140,14 +146,14 @@ def _events(request: Request, audience) -> StreamingResponse:
 
 @router.get("/desk")
 def desk_page(request: Request):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, session = page_user(request, _ctx(request), con, "desk")
     return render(request, "desk.html", user, session)
 
 
 @router.get("/desk/events")
 def desk_events(request: Request):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, _ = page_user(request, _ctx(request), con, "desk")
     agent_id = user.agent_id
     return _events(request, lambda e: e.agent_id == agent_id and e.type in ("alert", "ack", "call"))
@@ -155,7 +161,7 @@ def desk_events(request: Request):
 
 @router.get("/wall")
 def wall_page(request: Request):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, session = page_user(request, _ctx(request), con, "wall")
         recent = con.execute("SELECT alert_id, live_call_id, agent_id, kind, severity, call_time_s, message_zh, message_en, raised_at, "
                              "acknowledged_by FROM live_alerts ORDER BY alert_id DESC LIMIT 50").fetchall()
@@ -167,11 +173,11 @@ def wall_page(request: Request):
 
 @router.get("/wall/events")
 def wall_events(request: Request):
-    with _ctx(request).db() as con:
+    with _ctx(request).db(write=False) as con:
         user, _ = page_user(request, _ctx(request), con, "wall")
     team_agents = None
     if user.role == "team_lead":
-        with _ctx(request).db() as con:
+        with _ctx(request).db(write=False) as con:
             team_agents = {r[0] for r in con.execute("SELECT agent_id FROM agents WHERE team = ?", [user.team]).fetchall()}
     # Urgent cases and callers in danger reach every supervisor; other events their own team's.
     return _events(request, lambda e: team_agents is None or e.agent_id in team_agents
@@ -184,13 +190,13 @@ async def acknowledge(request: Request, alert_id: int):
     service = live_service(request.app)
 
     def check():
-        with ctx.db() as con:
+        with ctx.db(write=False) as con:
             return page_user(request, ctx, con, "wall")
 
     loop = asyncio.get_running_loop()
-    service.bind(loop)
-    user, session = await loop.run_in_executor(service.writer, check)
+    await service.start()
+    user, session = await loop.run_in_executor(service.reader, check)
     require_csrf(request, session, request.headers.get("x-csrf-token"))
-    if not await loop.run_in_executor(service.writer, service.store_acknowledgement, alert_id, user.username):
+    if not await loop.run_in_executor(service.reader, service.store_acknowledgement, alert_id, user.username):
         raise PageError(404, f"no unacknowledged alert {alert_id}")
     return JSONResponse({"acknowledged": alert_id, "by": user.username})
