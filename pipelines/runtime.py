@@ -48,12 +48,10 @@ def prefect_api() -> Iterator[str]:
     if configured:
         yield configured
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
     home = Path(PREFECT_HOME.value()).expanduser()
     home.mkdir(parents=True, exist_ok=True)
     timeout = startup_timeout_s()
-    server = SubprocessASGIServer(port=_free_port())
+    server = _server_class()(port=_free_port())
     with _one_start_at_a_time(home, timeout):
         try:
             server.start(timeout=int(timeout))
@@ -113,6 +111,45 @@ def _one_start_at_a_time(home: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _server_class():
+    """Prefect's temporary server, started so that it ends with this process even when this one is killed.
+
+    A nightly run killed with SIGKILL runs no exit handler: without this, its Prefect server lived on, one
+    more after every kill.
+    """
+    import subprocess
+    import sys
+
+    import prefect
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    class ServerEndingWithItsParent(SubprocessASGIServer):
+        def _run_uvicorn_command(self) -> subprocess.Popen:
+            # The same command as Prefect's own (prefect 3.9.1), with a parent-death signal set in the child.
+            return subprocess.Popen(
+                args=[sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+                      "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                      "--log-level", "error", "--lifespan", "on"],
+                env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+                     **get_current_settings().to_environment_variables(exclude_unset=True)},
+                preexec_fn=_end_with_parent,
+            )
+
+    return ServerEndingWithItsParent
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: Linux sends SIGTERM when the parent dies (no-op elsewhere)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
 
 
 def _free_port() -> int:

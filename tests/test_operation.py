@@ -372,3 +372,34 @@ def test_two_runs_started_together_on_a_busy_machine_both_finish(tmp_path, model
         assert "scored 1, failed 0" in out
     with Store(db, read_only=True) as store:
         assert store.con.execute("SELECT count(*), count(DISTINCT call_id) FROM calls WHERE status = 'scored'").fetchone() == (2, 2)
+
+
+@pytest.mark.flow
+def test_a_killed_batch_leaves_no_prefect_server_behind(tmp_path):
+    """SIGKILL runs no exit handler: the temporary Prefect server must end with its run anyway."""
+    import signal
+
+    clip = short_clips(tmp_path / "in", ["one"], seconds=4.0)[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    run = subprocess.Popen([sys.executable, "-m", "qc.cli", "score", str(clip), "--db", str(tmp_path / "qc.duckdb")], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    server = None
+    while server is None and time.monotonic() < deadline and run.poll() is None:
+        children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            if "prefect.server.api.server" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                server = int(pid)
+        time.sleep(0.2)
+    assert server is not None, "the run never started its Prefect server"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Path(f"/proc/{server}").exists():
+        status = Path(f"/proc/{server}/status").read_text() if Path(f"/proc/{server}/status").exists() else ""
+        if "State:\tZ" in status:
+            break
+        time.sleep(0.2)
+    status = Path(f"/proc/{server}/status").read_text() if Path(f"/proc/{server}/status").exists() else "State:\tgone"
+    assert "State:\tZ" in status or "gone" in status, f"Prefect server {server} outlived its killed run"
