@@ -116,7 +116,7 @@ class Web:
     def __init__(self, base: str, stop: threading.Event):
         self.base, self.stop = base, stop
         self.samples: list[tuple[float, float, int, str]] = []  # (at, seconds, status, kind)
-        self.reviews_ok: list[tuple[str, str]] = []
+        self.reviews_ok: set[tuple[str, str]] = set()
         self.lock = threading.Lock()
 
     def client(self, n: int) -> None:
@@ -175,7 +175,7 @@ class Web:
                         follow_redirects=False)
         if r is not None and r.status_code in (200, 303):
             with self.lock:
-                self.reviews_ok.append((call_id, item))
+                self.reviews_ok.add((call_id, item))
 
 
 class Wall:
@@ -382,7 +382,7 @@ def main() -> None:
         "web": {"requests": len(web.samples), "status": dict(statuses), "http_5xx": sum(n for s, n in statuses.items() if s >= 500),
                 "transport_errors": statuses.get(0, 0), "during_batch": len(during_batch), "p50_s": percentile(latencies, 0.5),
                 "p95_s": percentile(latencies, 0.95), "max_s": percentile(latencies, 1.0), "by_kind": by_kind},
-        "reviews": {"filed": len(web.reviews_ok), "stored": len(set(web.reviews_ok) & stored_reviews)},
+        "reviews": {"filed": len(web.reviews_ok), "stored": len(web.reviews_ok & stored_reviews)},
         "live": {"calls": len(live_results), "call_errors": [r for r in live_results if "error" in r][:5],
                  "alerts_seen": len(wall.alerts), "alerts_stored": len(set(wall.alerts) & stored_alerts),
                  "p50_s": percentile(alert_lags, 0.5), "p95_s": percentile(alert_lags, 0.95), "max_s": percentile(alert_lags, 1.0),

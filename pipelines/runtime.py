@@ -31,6 +31,17 @@ class PrefectUnavailable(QCError):
     """No Prefect API could be reached or started."""
 
 
+def lower_priority(nice: int) -> None:
+    """Give the live path the CPU first: a batch on a shared machine runs ``nice`` steps lower (once per process)."""
+    global _niced
+    if nice and not _niced and hasattr(os, "nice"):
+        os.nice(nice)
+        _niced = True
+
+
+_niced = False
+
+
 def startup_timeout_s() -> float:
     value = os.environ.get(_TIMEOUT_ENV)
     try:

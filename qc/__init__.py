@@ -14,6 +14,6 @@ _os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
 
 __version__ = "0.1.0"
 # Bumped whenever a stage changes what it produces, so stored results can be traced and re-scored.
-PIPELINE_VERSION = "2026.11.7"
+PIPELINE_VERSION = "2026.12.1"
 
 __all__ = ["__version__", "PIPELINE_VERSION"]

@@ -61,7 +61,10 @@ def score(
         err.print("[red]error:[/red] no recordings found in " + ", ".join(map(str, paths)))
         raise typer.Exit(2)
     _quiet_prefect(verbose)
+    from pipelines.runtime import lower_priority
     from pipelines.score import run_scoring
+
+    lower_priority(settings.batch_nice)
 
     defaults = CallMeta(line=line, agent_id=agent, agent_channel=agent_channel)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
@@ -297,6 +300,9 @@ def nightly_run(
     settings = settings_from(config, db)
     _quiet_prefect(verbose)
     from pipelines.nightly import run_nightly
+    from pipelines.runtime import lower_priority
+
+    lower_priority(settings.batch_nice)
 
     try:
         summary = run_nightly(str(root), date, settings=settings, settle_seconds=settle, dask_address=dask, dask_workers=dask_workers)

@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     # Where assembled model weights are cached (checksummed), created on first use.
     model_cache_dir: Path = Path(os.path.expanduser("~/.cache/hotline-qc/models"))
     workers: int = Field(1, ge=1, le=64)
+    # CPU priority of a batch (`qc score`, `qc nightly run`): niceness added to the process. Live calls
+    # (`qc serve`) keep theirs, so an agent's alert is not queued behind the night's backlog on a shared
+    # machine; the batch takes whatever the live path leaves (0: the same priority as everything else).
+    batch_nice: int = Field(10, ge=0, le=19)
     default_line: str = "12345"
     lines: dict[str, LineConfig] = {
         "12345": LineConfig(),

@@ -219,7 +219,7 @@ def test_suicide_talk_is_urgent_and_escalation_is_required(rubric12345):
     call = ctx(utt("agent", 0.5, 3, "您好请问有什么可以帮您"), utt("caller", 4, 8, "我真的不想活了"), utt("agent", 9, 12, "您先别挂电话，我马上帮您转接"))
     result = evaluate(rubric12345, call)
     assert result.case.urgency == "urgent" and result.case.urgency_title == "特急"
-    assert result.alerts[0].kind == "urgent_case" and "不想活了" in result.alerts[0].message
+    assert result.alerts[0].kind == "urgent_case" and "不想活" in result.alerts[0].message
     assert verdicts(result)["urgent_escalation"] == "pass"
     silent_agent = ctx(*call.utterances[:2])
     assert verdicts(evaluate(rubric12345, silent_agent))["urgent_escalation"] == "fail"

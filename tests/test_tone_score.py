@@ -114,14 +114,17 @@ def test_caller_distress_is_critical_and_worded_for_the_supervisor():
     assert alert.evidence == ("不想活",) and (alert.start, alert.end) == (31.0, 33.0)
 
 
-def test_negated_distress_is_still_critical():
-    tone = score_utterance(ProsodyFeatures(duration_s=2.0), find_cues("我不是想死"), None, "caller")
-    assert [(a.kind, a.severity) for a in utterance_alerts(tone)] == [("caller_distress", "critical")]
+def test_a_denial_with_tiredness_raises_a_possible_crisis():
+    tone = score_utterance(ProsodyFeatures(duration_s=2.0), find_cues("我不是想死，我就是太累了"), None, "caller")
+    (alert,) = utterance_alerts(tone)
+    assert (alert.kind, alert.severity) == ("possible_crisis", "high") and "可能" in alert.message_zh
 
 
-def test_near_miss_distress_is_raised_at_high():
-    tone = score_utterance(ProsodyFeatures(duration_s=2.0), find_cues("想死你了"), None, "unknown")
-    assert [(a.kind, a.severity) for a in utterance_alerts(tone)] == [("caller_distress", "high")]
+def test_possible_danger_is_a_possible_crisis_and_danger_now_is_critical():
+    smell = score_utterance(ProsodyFeatures(duration_s=2.0), find_cues("楼道里有一股焦味"), None, "caller")
+    fire = score_utterance(ProsodyFeatures(duration_s=2.0), find_cues("楼道里着火了"), None, "caller")
+    assert [(a.kind, a.severity) for a in utterance_alerts(smell)] == [("possible_crisis", "high")]
+    assert [(a.kind, a.severity) for a in utterance_alerts(fire)] == [("caller_danger", "critical")]
 
 
 def test_distress_on_the_agent_side_is_still_raised():

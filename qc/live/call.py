@@ -15,6 +15,7 @@ import numpy as np
 
 from qc.audio import TARGET_RATE, resample
 from qc.config import LineConfig, Settings
+from qc.crisis import LEVEL_RANK, CallCrisis, assess_text
 from qc.live.endpointing import EndpointOptions, Endpointer, Segment
 from qc.live.protocol import LiveStart
 from qc.pipeline import protect
@@ -25,6 +26,7 @@ from qc.speech import Transcriber, load_vocabulary
 from qc.tone import AgentBaseline, BaselinePolicy, cool_down, update_baseline, utterance_alerts, utterance_tone
 from qc.tone.call import CALLER_MIN_UTTERANCES
 from qc.tone.records import ToneAlert
+from qc.tone.score import CRISIS_ALERTS, accumulated_crisis_alert
 from qc.tone.score import DEFAULT_OPTIONS as TONE_OPTIONS
 
 # Callers have no history: each is compared with their own earlier utterances in this call.
@@ -109,6 +111,9 @@ class LiveCall:
         self._caller_baselines: dict[str, AgentBaseline] = {}
         self._last_alerts: dict[str, ToneAlert] = {}
         self._raised_once: set[str] = set()
+        # Weak signs of crisis over the caller's utterances (qc.crisis): together they raise a possible crisis.
+        self.crisis = CallCrisis()
+        self._crisis_alerted = False
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (stream time at frame end, wall time)
         self.last_frame_at = time.time()
         self.agent_channel = self.start.agent_channel if self.start.agent_channel is not None else self.line.agent_channel
@@ -159,6 +164,7 @@ class LiveCall:
         self.utterances.append(redacted)
         self.stats.utterances += 1
         candidates = self._tone_alerts(redacted, segment, len(self.utterances) - 1)
+        candidates += self._accumulated_crisis(redacted, candidates, len(self.utterances) - 1)
         raised, self._last_alerts = cool_down(candidates, self._last_alerts, self.settings.live.cooldown_s)
         alerts = [LiveAlert(a.kind, a.severity, round(segment.end_s, 2), a.message_zh, a.message_en, tuple(a.evidence), speech_ended_at)
                   for a in raised]
@@ -200,6 +206,17 @@ class LiveCall:
             self._caller_baselines[utterance.speaker] = update_baseline(own, [tone.features])
         tone = replace(tone, start=utterance.start, end=utterance.end)
         return utterance_alerts(tone)
+
+    def _accumulated_crisis(self, utterance: Utterance, candidates: list[ToneAlert], index: int) -> list[ToneAlert]:
+        """The batch's rule, live: weak signs over the caller's turns that add up to a possible crisis."""
+        if utterance.role == "agent":
+            return []
+        self._crisis_alerted |= any(a.kind in CRISIS_ALERTS for a in candidates)
+        self.crisis.add(assess_text(utterance.text))
+        if self._crisis_alerted or LEVEL_RANK[self.crisis.level] < LEVEL_RANK["possible"]:
+            return []
+        self._crisis_alerted = True
+        return [accumulated_crisis_alert([s.matched for s in self.crisis.signals], utterance.start, utterance.end, index)]
 
     def _rubric_alerts(self, now_s: float, speech_ended_at: float) -> list[LiveAlert]:
         if self.rubric is None:

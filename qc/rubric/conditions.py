@@ -227,6 +227,41 @@ def _urgency(cond: s.Urgency, ctx: CallContext) -> Outcome:
     return Outcome((ctx.urgency or "normal") == cond.urgency.is_, (), f"urgency {ctx.urgency or 'normal'}")
 
 
+def _crisis(cond: s.Crisis, ctx: CallContext) -> Outcome:
+    from qc.crisis import LEVEL_RANK, CallCrisis, assess_text
+
+    spec = cond.crisis
+    wanted = LEVEL_RANK[spec.level]
+    call = CallCrisis()
+    evidence: list[Evidence] = []
+    for i in ctx.scope(spec.by, spec.within):
+        u = ctx.utterances[i]
+        assessment = assess_text(u.text).only(spec.kinds)
+        call.add(assessment)
+        for sig in assessment.signals:
+            start, end = _char_times(u, sig.start_char, sig.end_char)
+            evidence.append(Evidence(start, end, u.role, sig.matched, u.text))
+    if LEVEL_RANK[call.level] >= wanted:
+        chosen = [(e, sig) for e, sig in zip(evidence, call.signals) if LEVEL_RANK[sig.level] >= min(wanted, LEVEL_RANK[call.level])]
+        why = "; ".join(f"{sig.kind} {sig.level} — {sig.why}" for _, sig in chosen[:3])
+        return Outcome(True, tuple(e for e, _ in chosen) or tuple(evidence), f"{call.level} crisis heard: {why}")
+    return Outcome(False, (), f"no {spec.level} crisis {_who(spec.by)}" + (f" ({call.level} signs only)" if call.signals else ""))
+
+
+def _char_times(u, start_char: int, end_char: int) -> tuple[float, float]:
+    """Times of the words covering characters [start_char, end_char) of the utterance's text (else the utterance's)."""
+    at, first, last = 0, None, None
+    for w in u.words:
+        found = u.text.find(w.text, at) if w.text else -1
+        if found < 0:
+            return u.start, u.end
+        w_start, at = found, found + len(w.text)
+        if w_start < end_char and at > start_char:
+            first = w.start if first is None else first
+            last = w.end
+    return (first, last) if first is not None else (u.start, u.end)
+
+
 # -- words for inspectors ----------------------------------------------------------------------------
 
 
@@ -274,6 +309,8 @@ _DESCRIBERS: dict[type, Callable] = {
     s.Call: lambda c: "call " + ", ".join(f"{k} {v}" for k, v in c.call.model_dump(exclude_none=True).items()),
     s.CaseType: lambda c: f"case type is {' / '.join(c.case_type.in_)}",
     s.Urgency: lambda c: f"urgency is {c.urgency.is_}",
+    s.Crisis: lambda c: f"the {c.crisis.by} is heard in crisis ({c.crisis.level}"
+    + (f": {', '.join(c.crisis.kinds)}" if c.crisis.kinds else "") + ", crisis lexicon)",
 }
 
 
@@ -285,5 +322,5 @@ def _bounds(b: s.Bounds) -> str:
 _EVALUATORS: dict[type, Callable[..., Outcome]] = {
     s.All: _all, s.AnyOf: _any, s.Not: _not, s.Said: _said, s.Regex: _regex, s.Near: _near, s.Sequence: _sequence,
     s.Silence: _silence, s.Interruption: _interruption, s.SpeechRate: _speech_rate, s.TalkRatio: _talk_ratio,
-    s.Measure: _measure, s.Call: _call, s.CaseType: _case_type, s.Urgency: _urgency,
+    s.Measure: _measure, s.Call: _call, s.CaseType: _case_type, s.Urgency: _urgency, s.Crisis: _crisis,
 }

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "PhraseMatch", "best_match", "find_phrase", "build_index", "homophone_matches", "readings", "syllable_similarity",
+    "DEFAULT_THRESHOLD", "PhraseMatch", "best_match", "find_phrase", "build_index", "homophone_matches", "readings", "char_sound_classes", "sound_classes",
+    "syllable_similarity",
 ]
 
 # Between the weakest Whisper error in the case list (0.857, a syllable dropped from a 7-syllable phrase)
@@ -127,6 +128,24 @@ def best_match(text: str, phrase: str, threshold: float = DEFAULT_THRESHOLD) -> 
     """The highest-scoring occurrence (the earliest among equals), or None."""
     matches = find_phrase(text, phrase, threshold)
     return min(matches, key=lambda m: (-m.score, m.start)) if matches else None
+
+
+def char_sound_classes(text: str) -> tuple[str, ...]:
+    """Each character's coarse sound class, read on its own (see ``sound_classes``)."""
+    return tuple(_char_class(c) for c in text)
+
+
+@lru_cache(maxsize=None)
+def _char_class(char: str) -> str:
+    syllable = _reading(char)
+    return _key(syllable) if syllable != char and syllable.isascii() and syllable.isalpha() else char
+
+
+def sound_classes(text: str) -> frozenset[str]:
+    """The coarse sound classes of a text's characters (confusable initials and finals merged; the character
+    itself where it is not Han), each read on its own: two texts that may sound alike share nearly all of
+    them. For cheap pre-filters; a real comparison reads heteronyms in context."""
+    return frozenset(_char_class(c) for c in text)
 
 
 def syllable_similarity(a: str, b: str) -> float:

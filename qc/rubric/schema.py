@@ -214,10 +214,34 @@ class Urgency(_Spec):
     urgency: UrgencySpec
 
 
+class CrisisSpec(_Spec):
+    """A caller in crisis, as the crisis lexicon (rubrics/lexicon/crisis.yaml) judges their words in context."""
+
+    level: Literal["urgent", "possible"] = "urgent"
+    kinds: tuple[str, ...] | None = None  # self_harm, fire, gas, ...; none given: any
+    by: Speaker = "caller"
+    within: Window = Window()
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        from qc.crisis import load_crisis_lexicon
+
+        known = load_crisis_lexicon().titles
+        unknown = [k for k in kinds or () if k not in known]
+        if unknown:
+            raise ValueError(f"unknown crisis kind {', '.join(unknown)} (the crisis lexicon has: {', '.join(known)})")
+        return kinds
+
+
+class Crisis(_Spec):
+    crisis: CrisisSpec
+
+
 OPERATORS: dict[str, type[_Spec]] = {
     "all": All, "any": AnyOf, "not": Not, "said": Said, "regex": Regex, "near": Near, "sequence": Sequence,
     "silence": Silence, "interruption": Interruption, "speech_rate": SpeechRate, "talk_ratio": TalkRatio,
-    "measure": Measure, "call": Call, "case_type": CaseType, "urgency": Urgency,
+    "measure": Measure, "call": Call, "case_type": CaseType, "urgency": Urgency, "crisis": Crisis,
 }
 
 

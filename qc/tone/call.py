@@ -18,7 +18,9 @@ from qc.tone.model import EmotionModel
 from qc.tone.prosody import DEFAULT_OPTIONS as DEFAULT_PROSODY
 from qc.tone.prosody import ProsodyOptions, utterance_prosody
 from qc.tone.records import AgentBaseline, CallTone, ProsodyFeatures, ToneAlert, UtteranceTone
-from qc.tone.score import DEFAULT_OPTIONS, ToneOptions, alerts, score_call, score_utterance
+from qc.tone.score import (
+    CRISIS_ALERTS, DEFAULT_OPTIONS, ToneOptions, accumulated_crisis_alert, alerts, score_call, score_utterance,
+)
 
 # A caller is compared with their own earlier utterances in the call once there are this many.
 CALLER_MIN_UTTERANCES = 3
@@ -139,7 +141,28 @@ def score_call_tone(
                 tone = replace(tone, baseline_source="in_call")
             in_call[utterance.speaker] = update_baseline(own, [tone.features])
         tones.append(tone)
-    return tuple(tones), score_call(tones, options), alerts(tones, options)
+    raised = alerts(tones, options)
+    return tuple(tones), score_call(tones, options), raised + _call_crisis(utterances, raised)
+
+
+def _call_crisis(utterances: Sequence[Utterance], raised: list[ToneAlert]) -> list[ToneAlert]:
+    """A possible crisis from weak signs spread over the caller's utterances, when no utterance raised one."""
+    from qc.crisis import LEVEL_RANK, CallCrisis, assess_text
+
+    if any(a.kind in CRISIS_ALERTS for a in raised):
+        return []
+    call, first = CallCrisis(), None
+    for index, u in enumerate(utterances):
+        if u.role == "agent":
+            continue
+        assessment = assess_text(u.text)
+        if assessment.signals and first is None:
+            first = index
+        call.add(assessment)
+        if LEVEL_RANK[call.level] >= LEVEL_RANK["possible"]:
+            u0 = utterances[first if first is not None else index]
+            return [accumulated_crisis_alert([sig.matched for sig in call.signals], u0.start, u.end, index)]
+    return []
 
 
 def analyse_call_tone(

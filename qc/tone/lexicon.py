@@ -22,8 +22,8 @@ from qc.text import to_script
 from qc.tone.records import CueHit, TextCues
 
 DEFAULT_LEXICON = PROJECT_ROOT / "rubrics" / "lexicon" / "tone.yaml"
-# Classes whose hits must never be lost (issue #5: distress needs full recall).
-NEVER_DROPPED = frozenset({"distress"})
+# Cue classes that come from the crisis lexicon (qc.crisis), never from this one.
+CRISIS_CUES = frozenset({"distress", "danger"})
 
 _CLAUSE_BREAK = "|"
 _CLAUSE_PUNCTUATION = frozenset("，。！？；、,.!?;…:：\n")
@@ -85,11 +85,11 @@ def load_lexicon(path: Path | str = DEFAULT_LEXICON) -> Lexicon:
         raise ConfigError(f"tone lexicon {path} cannot be read: {exc}") from exc
     except (yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"tone lexicon {path} is not valid: {exc}") from exc
-    for name in NEVER_DROPPED & spec.classes.keys():
-        if spec.classes[name].negation != "keep" or spec.classes[name].near_miss != "demote":
-            raise ConfigError(f"tone lexicon {path}: '{name}' must have negation: keep and near_miss: demote")
+    for name in CRISIS_CUES & spec.classes.keys():
+        raise ConfigError(f"tone lexicon {path}: '{name}' belongs in the crisis lexicon (rubrics/lexicon/crisis.yaml), "
+                          "which judges each mention in its sentence")
     phrases = tuple(
-        _Phrase(name, normalised, _phrase_pattern(normalised))
+        _Phrase(name, normalised, phrase_pattern(normalised))
         for name, cls in spec.classes.items()
         for phrase in dict.fromkeys(p for group in cls.phrases.values() for p in group)
         if (normalised := normalise(phrase)[0].strip())
@@ -97,7 +97,7 @@ def load_lexicon(path: Path | str = DEFAULT_LEXICON) -> Lexicon:
     return Lexicon(
         phrases=phrases,
         near_misses={
-            name: tuple(_phrase_pattern(normalise(p)[0].strip()) for p in cls.near_misses)
+            name: tuple(phrase_pattern(normalise(p)[0].strip()) for p in cls.near_misses)
             for name, cls in spec.classes.items()
         },
         negation={name: cls.negation for name, cls in spec.classes.items()},
@@ -132,7 +132,7 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
     return "".join(out), origin if aligned else None
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
     tokens = _TOKEN.findall(phrase)
     parts: list[str] = []
     for i, token in enumerate(tokens):
@@ -146,17 +146,21 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-def find_cues(text: str, lexicon: Lexicon | None = None) -> TextCues:
-    """Every lexicon phrase in ``text``: one hit per class and place (the longest phrase wins)."""
+def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True) -> TextCues:
+    """Every lexicon phrase in ``text``: one hit per class and place (the longest phrase wins).
+
+    With ``crisis``, the crisis lexicon's urgent and possible mentions come too, as distress (self-harm)
+    and danger cues; a possible one is marked ``near_miss``.
+    """
     lexicon = lexicon or load_lexicon()
     norm, origin = normalise(text)
-    hits: list[CueHit] = []
+    hits: list[CueHit] = crisis_cues(text) if crisis else []
     for phrase in lexicon.phrases:
         for match in phrase.pattern.finditer(norm):
             start, end = match.span()
             near_spans = (m.span() for p in lexicon.near_misses[phrase.cue] for m in p.finditer(norm))
             near = any(_overlaps(start, end, span) for span in near_spans)
-            if near and lexicon.near_miss_policy[phrase.cue] == "drop" and phrase.cue not in NEVER_DROPPED:
+            if near and lexicon.near_miss_policy[phrase.cue] == "drop":
                 continue
             hits.append(
                 CueHit(
@@ -170,6 +174,22 @@ def find_cues(text: str, lexicon: Lexicon | None = None) -> TextCues:
                 )
             )
     return TextCues(hits=_longest_per_place(hits))
+
+
+def crisis_cues(text: str) -> list[CueHit]:
+    """The crisis detector's urgent and possible signals in ``text``, as tone cues (weak ones are the call's business)."""
+    from qc.crisis import SELF_HARM, assess_text
+
+    assessment = assess_text(text)
+    if assessment.level not in ("urgent", "possible"):
+        return []
+    # Weak signs that together make a possible crisis ("我不是想死，我就是太累了") come as possible cues.
+    kept = ("urgent", "possible", "weak") if assessment.level == "possible" else ("urgent", "possible")
+    return [
+        CueHit("distress" if s.kind == SELF_HARM else "danger", s.why, s.matched, s.start_char, s.end_char,
+               near_miss=s.level != "urgent")
+        for s in assessment.signals if s.level in kept
+    ]
 
 
 def dampened(hit: CueHit, lexicon: Lexicon | None = None) -> bool:

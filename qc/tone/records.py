@@ -12,7 +12,7 @@ from typing import Literal
 from qc.records import Role
 
 CueClass = Literal["anger", "impatience", "abuse", "politeness", "distress", "danger", "fear", "sadness"]
-AlertKind = Literal["agent_agitated", "agent_impatient_words", "caller_distress", "caller_danger", "caller_anger"]
+AlertKind = Literal["agent_agitated", "agent_impatient_words", "caller_distress", "caller_danger", "possible_crisis", "caller_anger"]
 AlertSeverity = Literal["warning", "high", "critical"]
 # Where an utterance's z-scores came from: the agent's own history, the team's while the agent's is
 # too short, the caller's earlier utterances in this call, or nowhere (no z-scores at all).

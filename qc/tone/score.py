@@ -26,7 +26,8 @@ from qc.tone.records import (
     UtteranceTone,
 )
 
-NEVER_COOLED_DOWN = frozenset({"caller_distress", "caller_danger"})
+NEVER_COOLED_DOWN = frozenset({"caller_distress", "caller_danger", "possible_crisis"})
+CRISIS_ALERTS = NEVER_COOLED_DOWN
 SEVERITY_RANK: dict[str, int] = {"warning": 0, "high": 1, "critical": 2}
 # Labels an emotion model may use for negative states (matched lower-case).
 NEGATIVE_EMOTIONS = frozenset(
@@ -51,9 +52,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "来电人提及轻生「{words}」 — 已通知班长，请稳住来电人、不要挂断",
         "Caller mentioned self-harm («{words}») — supervisor notified; keep the caller on the line",
     ),
-    "distress_near_miss": (
-        "来电人可能提及轻生「{words}」 — 请留意",
-        "Caller may have mentioned self-harm («{words}») — please listen in",
+    "distress_possible": (
+        "可能的轻生风险「{words}」 — 请留意倾听，确认来电人是否安全",
+        "Possible self-harm risk («{words}») — listen in and make sure the caller is safe",
+    ),
+    "danger_possible": (
+        "可能的险情「{words}」 — 请问清是否正在发生、是否有人受困或受伤",
+        "Possible danger («{words}») — ask whether it is happening now and whether anyone is hurt or trapped",
     ),
     "distress_agent_side": (
         "通话中提及轻生「{words}」（坐席侧） — 请确认来电人安全",
@@ -162,8 +167,10 @@ def utterance_alerts(tone: UtteranceTone, options: ToneOptions = DEFAULT_OPTIONS
     if distress:
         out.append(_distress_alert(tone, distress))
     danger = list(tone.cues.of("danger"))
-    if danger:
-        out.append(_alert(tone, "caller_danger", "critical", "danger", danger))
+    if danger and all(h.near_miss for h in danger):
+        out.append(_alert(tone, "possible_crisis", "high", "danger_possible", danger))
+    elif danger:
+        out.append(_alert(tone, "caller_danger", "critical", "danger", [h for h in danger if not h.near_miss]))
     if tone.role == "agent":
         out.extend(_agent_alerts(tone, options))
     else:
@@ -321,8 +328,17 @@ def _distress_alert(tone: UtteranceTone, hits: list[CueHit]) -> ToneAlert:
         # On mono calls a caller's words can land on the agent; the agent may also be asking about it.
         return _alert(tone, "caller_distress", "high", "distress_agent_side", hits)
     if all(h.near_miss for h in hits):
-        return _alert(tone, "caller_distress", "high", "distress_near_miss", hits)
-    return _alert(tone, "caller_distress", "critical", "distress", hits)
+        return _alert(tone, "possible_crisis", "high", "distress_possible", hits)
+    return _alert(tone, "caller_distress", "critical", "distress", [h for h in hits if not h.near_miss])
+
+
+def accumulated_crisis_alert(words: Sequence[str], start: float, end: float, index: int) -> ToneAlert:
+    """A possible crisis that no single utterance showed: weak signs that add up over the call (a denial,
+    then tiredness; a voice cue with a hopeless word). ``words``: what was heard, for the message."""
+    shown = "、".join(dict.fromkeys(w for w in words if w)) or "语音 voice"
+    zh, en = MESSAGES["distress_possible"]
+    return ToneAlert("possible_crisis", "high", start, end, zh.format(words=shown), en.format(words=shown),
+                     tuple(dict.fromkeys(words)), index)
 
 
 def _alert(

@@ -15,20 +15,23 @@ from qc.accounts import User
 from qc.review import ItemVerdict, cohen_kappa, current_human_verdicts
 from qc.web.access import call_scope
 
-# Urgent cases and callers in distress first, then critical failures, then flagged calls, then agent-tone alerts.
-# Alerts are summarised per call once (a join), not looked up per row: the queue sorts 100,000+ calls.
+# Urgent cases and callers in distress first, then possible crises (a person should listen), then critical
+# failures, then flagged calls, then agent-tone alerts. Alerts are summarised per call once (a join), not
+# looked up per row: the queue sorts 100,000+ calls.
 _ALERT_SUMMARY_SQL = """SELECT call_id,
         bool_or(kind IN ('urgent_case', 'caller_distress', 'caller_danger')) AS urgent,
+        bool_or(kind = 'possible_crisis') AS possible,
         bool_or(kind = 'critical_fail') AS critical,
         bool_or(kind LIKE 'agent_%') AS tone
     FROM alerts GROUP BY call_id"""
 _PRIORITY_SQL = """CASE
     WHEN c.urgency = 'urgent' OR coalesce(al.urgent, false) THEN 0
-    WHEN coalesce(al.critical, false) THEN 1
-    WHEN len(coalesce(c.flags, [])) > 0 THEN 2
-    WHEN coalesce(al.tone, false) THEN 3
-    ELSE 4 END"""
-PRIORITY_LABELS = {0: "urgent", 1: "critical", 2: "flagged", 3: "tone", 4: "ok"}
+    WHEN coalesce(al.possible, false) THEN 1
+    WHEN coalesce(al.critical, false) THEN 2
+    WHEN len(coalesce(c.flags, [])) > 0 THEN 3
+    WHEN coalesce(al.tone, false) THEN 4
+    ELSE 5 END"""
+PRIORITY_LABELS = {0: "urgent", 1: "possible", 2: "critical", 3: "flagged", 4: "tone", 5: "ok"}
 
 
 @dataclass(frozen=True)

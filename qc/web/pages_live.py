@@ -179,9 +179,9 @@ def wall_events(request: Request):
     if user.role == "team_lead":
         with _ctx(request).db(write=False) as con:
             team_agents = {r[0] for r in con.execute("SELECT agent_id FROM agents WHERE team = ?", [user.team]).fetchall()}
-    # Urgent cases and callers in danger reach every supervisor; other events their own team's.
+    # Urgent cases, callers in danger and possible crises reach every supervisor; other events their own team's.
     return _events(request, lambda e: team_agents is None or e.agent_id in team_agents
-                   or e.data.get("severity") == "critical")
+                   or e.data.get("severity") == "critical" or e.data.get("kind") == "possible_crisis")
 
 
 @router.post("/wall/alerts/{alert_id}/ack")

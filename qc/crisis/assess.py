@@ -1,0 +1,127 @@
+"""How urgent a caller's words are: each mention's level from its frames, and a call's level so far.
+
+Levels: ``urgent`` (the duty supervisor now), ``possible`` (a person should listen), ``weak`` (not enough
+alone: a denial, a figure of speech; two of them, or one with a voice cue, make a possible crisis).
+Recall first: a mention of self-harm about the caller is never dropped, only weakened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from qc.crisis.lexicon import DEFAULT_CRISIS_LEXICON, SELF_HARM, CrisisLexicon, load_crisis_lexicon
+from qc.crisis.match import Mention, find_mentions
+
+LEVEL_RANK = {"none": 0, "weak": 1, "possible": 2, "urgent": 3}
+# Weak signals that together make a possible crisis (two denials, a denial and a voice cue, ...).
+WEAK_TO_POSSIBLE = 2
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One reason to think the caller is in crisis, with the words (or the voice) behind it."""
+
+    kind: str  # self_harm, fire, ..., or voice
+    level: str  # urgent | possible | weak
+    matched: str  # the words heard ("" for a voice cue)
+    why: str  # in words: the phrase and the frames that decided the level
+    start_char: int = 0
+    end_char: int = 0
+    by_sound: bool = False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str  # none | weak | possible | urgent
+    signals: tuple[Signal, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.kind for s in self.signals if s.level == self.level))
+
+    def only(self, kinds: tuple[str, ...] | None) -> "Assessment":
+        """The same words, counting only the signals of ``kinds`` (all when None)."""
+        if kinds is None:
+            return self
+        signals = tuple(s for s in self.signals if s.kind in kinds)
+        return Assessment(_level(signals), signals)
+
+
+def assess_text(text: str, lexicon: CrisisLexicon | None = None) -> Assessment:
+    """The crisis level of one caller utterance, from its words alone."""
+    if lexicon is None:
+        return _assess_default(text)
+    signals = tuple(s for m in find_mentions(text, lexicon) if (s := _signal(m)) is not None)
+    return Assessment(_level(signals), signals)
+
+
+@lru_cache(maxsize=8192)
+def _assess_default(text: str) -> Assessment:
+    # The tone cues, the rubric's urgency and the live path each ask about the same utterance.
+    return assess_text(text, load_crisis_lexicon(DEFAULT_CRISIS_LEXICON))
+
+
+def _signal(m: Mention) -> Signal | None:
+    level = mention_level(m)
+    if level == "none":
+        return None
+    frames = ", ".join(sorted(m.frames)) or "no frame"
+    how = " (by sound)" if m.by_sound else ""
+    return Signal(m.kind, level, m.matched, f"“{m.phrase}”{how}: {m.strength} phrase, {frames}", m.start, m.end, m.by_sound)
+
+
+def mention_level(m: Mention) -> str:
+    """The level one mention gives, from the lexicon's strength and the frames around it."""
+    if m.kind == SELF_HARM:
+        if m.near_miss or "reported" in m.frames:
+            return "weak" if m.near_miss else "none"
+        if m.strength == "weak" or "negated" in m.frames:
+            return "weak"  # "我没有想自杀", "好累": heard, kept, not enough alone
+        if "hypothetical" in m.frames:
+            return "possible"  # "要是我不在了，他们会好过点": a conditional is how ideation is often said
+        if "past" in m.frames:
+            return "possible" if m.strength == "urgent" else "weak"
+        return m.strength
+    if m.near_miss or m.frames & {"negated", "hypothetical", "reported", "past", "all_clear"}:
+        return "none"
+    if m.strength == "urgent" or "now" in m.frames:
+        return "urgent"
+    return "possible"
+
+
+def _level(signals) -> str:
+    if not signals:
+        return "none"
+    top = max(signals, key=lambda s: LEVEL_RANK[s.level]).level
+    if top == "weak" and sum(1 for s in signals if s.level == "weak") >= WEAK_TO_POSSIBLE:
+        return "possible"
+    return top
+
+
+@dataclass
+class CallCrisis:
+    """A call's crisis level as its caller's utterances arrive (live), or all at once (batch)."""
+
+    level: str = "none"
+    signals: list[Signal] = field(default_factory=list)
+
+    def add(self, assessment: Assessment) -> str:
+        """Take in one utterance's assessment; return the call's new level when it rose, else ''."""
+        before = self.level
+        self.signals.extend(assessment.signals)
+        self.level = max(_level(tuple(self.signals)), assessment.level, before, key=LEVEL_RANK.__getitem__)
+        return self.level if LEVEL_RANK[self.level] > LEVEL_RANK[before] else ""
+
+    def add_voice(self, cue: Signal) -> str:
+        return self.add(Assessment(cue.level, (replace(cue, kind="voice"),)))
+
+
+def assess_call(texts: list[str], lexicon_path: Path | str = DEFAULT_CRISIS_LEXICON) -> CallCrisis:
+    """The crisis level of a whole call from its caller's utterances (the batch)."""
+    lexicon = load_crisis_lexicon(lexicon_path)
+    call = CallCrisis()
+    for text in texts:
+        call.add(assess_text(text, lexicon))
+    return call

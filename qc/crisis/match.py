@@ -1,0 +1,260 @@
+"""Where the crisis lexicon is heard in one utterance, and the words framing each mention.
+
+A mention is a phrase found by its characters, by its sound (Mandarin phrases of three or more syllables
+whose sound-alike stretch lines up with whole words), or a pair (a thing and what happens to it, close
+together in one clause). Each mention carries the frames its sentence puts around it: hypothetical,
+past, negated, reported, now. Pure text work: no audio, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qc.crisis.lexicon import CrisisLexicon, Phrase
+from qc.tone.lexicon import normalise
+
+# Sentence and clause ends in a transcript (the recogniser's and our punctuation).
+_SENTENCE_END = frozenset("。！？!?\n")
+_CLAUSE_END = frozenset("，,；;、：:…")
+_LATIN = re.compile(r"[a-z0-9']+")
+_TOKEN = re.compile(r"[a-z0-9']+|[^\s|a-z0-9']")
+# Sound-alike matching: at least this pinyin similarity (qc.rubric.pinyin), and only for phrases this long.
+SOUND_THRESHOLD = 0.85
+SOUND_MIN_HAN = 3
+# Negation counts only right before a mention: this many characters (Chinese) or words (English).
+NEGATION_CHARS, NEGATION_WORDS = 4, 3
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # self_harm, fire, gas, ...
+    strength: str  # urgent | possible, as the lexicon lists the phrase (pairs: possible)
+    phrase: str  # the lexicon's phrase ("a … b" for a pair)
+    matched: str  # the words as heard
+    start: int  # character offsets in the utterance's text
+    end: int
+    by_sound: bool
+    frames: frozenset[str]
+    near_miss: bool = False
+
+
+def find_mentions(text: str, lexicon: CrisisLexicon) -> list[Mention]:
+    """Every crisis mention in ``text``, one per kind and place (the strongest, then the longest, wins)."""
+    norm, origin = normalise(text)
+    if not norm.strip(" |"):
+        return []
+    # (phrase, kind, strength, start, end, by_sound, parts): parts are the spans of the words themselves (a
+    # pair's two words; what lies between them is context, and may frame it: "外墙去年掉过瓷砖").
+    found: list[tuple] = []
+    pair_spans: dict[int, dict[str, list[tuple[int, int]]]] = {}
+    for at, key in _starts(norm):
+        for i in lexicon.by_first.get(key, ()):
+            phrase = lexicon.phrases[i]
+            if m := phrase.pattern.match(norm, at):
+                found.append((phrase, phrase.kind, phrase.strength, m.start(), m.end(), False, (m.span(),)))
+        for pair_index, side, pattern in lexicon.pair_words_by_first.get(key, ()):
+            if m := pattern.match(norm, at):
+                pair_spans.setdefault(pair_index, {"a": [], "b": []})[side].append(m.span())
+    found += _sound_alikes(norm, lexicon, _sound_candidates(norm, lexicon), {(f[3], f[4]) for f in found})
+    for pair_index, spans in pair_spans.items():
+        pair = lexicon.pairs[pair_index]
+        for a, b in _pairs(norm, spans["a"], spans["b"], pair.within, pair.across_clauses):
+            found.append((None, pair.kind, pair.strength, min(a[0], b[0]), max(a[1], b[1]), False, (a, b)))
+    if not found:
+        return []
+    near = {kind: [m.span() for p in patterns for m in p.finditer(norm)] for kind, patterns in lexicon.near_misses.items()}
+    mentions = []
+    for phrase, kind, strength, start, end, by_sound, parts in _strongest_per_place(found):
+        o_start, o_end = _original_span(origin, start, end, len(text))
+        o_parts = tuple(_original_span(origin, a, b, len(text)) for a, b in parts)
+        mentions.append(Mention(
+            kind=kind, strength=strength,
+            phrase=phrase.text if phrase else " … ".join(norm[a:b] for a, b in parts),
+            matched=text[o_start:o_end] if origin else norm[start:end],
+            start=o_start, end=o_end, by_sound=by_sound,
+            frames=frames_around(text, o_start, o_end, lexicon, o_parts),
+            near_miss=any(start < b and a < end for a, b in near.get(kind, ())),
+        ))
+    return sorted(mentions, key=lambda m: (m.start, m.kind))
+
+
+# -- frames ------------------------------------------------------------------------------------------
+
+
+def frames_around(text: str, start: int, end: int, lexicon: CrisisLexicon,
+                  parts: tuple[tuple[int, int], ...] | None = None) -> frozenset[str]:
+    """Which frames the sentence puts around the mention at [start, end) of ``text``.
+
+    negated: a negator right before it; hypothetical: a conditional earlier in the sentence, or a
+    "…的话 / who pays" after it in its clause or the next; past and reported: a marker in its clause (a
+    pair's words may have one between them), reported also earlier in the sentence; now: a now word
+    anywhere in the sentence.
+    """
+    s_start, s_end = _bounds(text, start, end, _SENTENCE_END)
+    c_start, c_end = _bounds(text, start, end, _SENTENCE_END | _CLAUSE_END)
+    next_clause_end = _bounds(text, min(c_end + 1, len(text)), min(c_end + 1, len(text)), _SENTENCE_END | _CLAUSE_END)[1]
+    parts = parts or ((start, end),)
+    # The mention's own words never frame it ("the last time I bother you" is not the past); a negator
+    # counts right before its last word ("墙上那道缝不是新裂的").
+    blanked = "".join(" " if any(a <= i < b for a, b in parts) else ch for i, ch in enumerate(text))
+    head = max(a for a, _ in parts)
+    clause_before = _match_form(blanked[c_start:head])
+    clause = _match_form(blanked[c_start:c_end])
+    sentence_before = _match_form(text[s_start:start])
+    after = _match_form(text[end:max(c_end, next_clause_end)])
+    clause_after = _match_form(text[end:c_end])
+    frames = lexicon.frames
+    out = set()
+    if _negated(clause_before, lexicon):
+        out.add("negated")
+    if _any(frames["hypothetical"].before, sentence_before) or _any(frames["hypothetical"].after, after):
+        out.add("hypothetical")
+    if _any(frames["past"].before, clause) or _any(frames["past"].after, clause_after):
+        out.add("past")
+    if _any(frames["reported"].before, f"{sentence_before} {clause}") or _any(frames["reported"].after, clause_after):
+        out.add("reported")
+    if _any(frames["now"].before, _match_form(text[s_start:s_end])):
+        out.add("now")
+    if _any(frames["all_clear"].before, _match_form(text)):
+        out.add("all_clear")
+    return frozenset(out)
+
+
+def _negated(clause_before: str, lexicon: CrisisLexicon) -> bool:
+    words = _LATIN.findall(clause_before)[-NEGATION_WORDS:]
+    latin_tail = " ".join(words)
+    han_tail = re.sub(r"[a-z0-9' ]", "", clause_before)[-NEGATION_CHARS:]
+    return any(p.search(han_tail) or (words and p.search(latin_tail)) for p in lexicon.frames["negated"].before)
+
+
+def _any(patterns, text: str) -> bool:
+    return bool(text.strip()) and any(p.search(text) for p in patterns)
+
+
+def _bounds(text: str, start: int, end: int, stops: frozenset[str]) -> tuple[int, int]:
+    left = start
+    while left > 0 and text[left - 1] not in stops:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] not in stops:
+        right += 1
+    return left, right
+
+
+def _match_form(text: str) -> str:
+    return normalise(text)[0]
+
+
+# -- sound-alikes and pairs -------------------------------------------------------------------------
+
+
+def _sound_candidates(norm: str, lexicon: CrisisLexicon) -> list[int]:
+    """Phrases whose sounds the text may hold in order: the only ones worth a (costly) sound-alike search.
+
+    First the phrases whose sound classes the text holds nearly all of; then, for those, a stretch of the
+    text where nearly every syllable of the phrase has its class at its place, give or take one character.
+    """
+    from qc.rubric.pinyin import char_sound_classes, sound_classes
+
+    han = "".join(c for c in norm if "\u3400" <= c <= "\u9fff")
+    if len(han) < SOUND_MIN_HAN:
+        return []
+    counts: dict[int, int] = {}
+    for c in sound_classes(han):
+        for i in lexicon.sound_index.get(c, ()):
+            counts[i] = counts.get(i, 0) + 1
+    likely = [i for i, n in counts.items() if n >= lexicon.sound_needed[i]]
+    if not likely:
+        return []
+    text_classes = char_sound_classes(norm)
+    return [i for i in likely if _in_order(text_classes, char_sound_classes(lexicon.phrases[i].text), lexicon.sound_needed[i])]
+
+
+def _in_order(text: tuple[str, ...], phrase: tuple[str, ...], needed: int) -> bool:
+    n, length = len(phrase), len(text)
+    for s in range(-1, length - n + 2):
+        hits = 0
+        for j, key in enumerate(phrase):
+            at = s + j
+            if any(0 <= k < length and text[k] == key for k in (at - 1, at, at + 1)):
+                hits += 1
+        if hits >= needed:
+            return True
+    return False
+
+
+def _sound_alikes(norm: str, lexicon: CrisisLexicon, candidates: list[int], exact: set[tuple[int, int]]):
+    from qc.rubric.pinyin import homophone_matches
+
+    if not candidates:
+        return []
+    bounds = word_boundaries(norm)
+    out = []
+    for i in candidates:
+        phrase = lexicon.phrases[i]
+        for m in homophone_matches(norm, phrase.text, SOUND_THRESHOLD):
+            # A sound-alike must cover whole words: 房间一直 holds the sounds of 建议 but no word of it.
+            if m.start in bounds and m.end in bounds and (m.start, m.end) not in exact:
+                out.append((phrase, phrase.kind, phrase.strength, m.start, m.end, True, ((m.start, m.end),)))
+    return out
+
+
+@lru_cache(maxsize=2048)
+def word_boundaries(norm: str) -> frozenset[int]:
+    """Offsets where a word starts or ends, by pypinyin's dictionary segmentation of each run of Han characters."""
+    from pypinyin.seg.mmseg import seg
+
+    bounds = {0, len(norm)}
+    for run in re.finditer(r"[\u3400-\u9fff]+", norm):
+        at = run.start()
+        bounds.add(at)
+        for word in seg.cut(run.group()):
+            at += len(word)
+            bounds.add(at)
+    for i, char in enumerate(norm):
+        if not ("\u3400" <= char <= "\u9fff"):
+            bounds.update((i, i + 1))
+    return frozenset(bounds)
+
+
+def _starts(norm: str):
+    """(offset, key) of every place a phrase may start: each Han character, each English word."""
+    for m in _TOKEN.finditer(norm):
+        yield m.start(), m.group()
+
+
+def _pairs(norm: str, a_spans, b_spans, within: int, across_clauses: bool = False) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    if not a_spans or not b_spans:
+        return []
+    out = []
+    for a in a_spans:
+        for b in b_spans:
+            if a[0] < b[1] and b[0] < a[1]:
+                continue  # one word cannot be both the thing and what happens to it
+            lo, hi = (a, b) if a[0] < b[0] else (b, a)
+            gap = norm[lo[1]:hi[0]]
+            if gap.count("|") > (1 if across_clauses else 0):
+                continue  # another clause (or, for pairs that may cross one, a sentence away)
+            latin = bool(_LATIN.fullmatch(norm[lo[0]:lo[1]].strip())) or bool(_LATIN.fullmatch(norm[hi[0]:hi[1]].strip()))
+            distance = len(_LATIN.findall(gap)) if latin else len(gap.replace(" ", ""))
+            if distance <= within:
+                out.append((a, b))
+    return out
+
+
+def _strongest_per_place(found):
+    rank = {"urgent": 0, "possible": 1, "weak": 2}
+    kept: list = []
+    for item in sorted(found, key=lambda f: (rank[f[2]], f[5], f[3] - f[4], f[3])):
+        _, kind, _, start, end, _, _ = item
+        if not any(k[1] == kind and start < k[4] and k[3] < end for k in kept):
+            kept.append(item)
+    return kept
+
+
+def _original_span(origin: list[int] | None, start: int, end: int, length: int) -> tuple[int, int]:
+    if origin is None:
+        return start, min(end, length)
+    return origin[start], origin[end - 1] + 1

@@ -1,0 +1,232 @@
+"""Callers in crisis (qc/crisis): every rule of the crisis lexicon, in Mandarin, Cantonese and English, and the
+same detector in the tone cues, the rubric's urgency and the live path."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from qc.crisis import CallCrisis, assess_text, find_mentions, load_crisis_lexicon
+from qc.crisis.lexicon import DEFAULT_CRISIS_LEXICON
+from qc.errors import ConfigError
+
+
+def level(text: str) -> str:
+    return assess_text(text).level
+
+
+# ---------------------------------------------------------------- self-harm
+
+@pytest.mark.parametrize("text", [
+    "我真的不想活了", "活着没意思，我想自杀", "我已經不想活了，想跳樓", "我唔想生存喇", "I just want to kill myself.",
+    "I've been thinking about SUICIDE", "不 想 活 了", "我不想，活了",
+])
+def test_direct_self_harm_is_urgent_in_every_script_and_language(text):
+    assert level(text) == "urgent", text
+
+
+@pytest.mark.parametrize("text", [
+    "活着太累了，撑不下去了", "我不想再拖累家人了", "后事我都安排好了", "做人好攰，撐唔落去",
+    "Everyone would be better off without me", "This is the last time I'll call you",
+])
+def test_indirect_self_harm_is_at_least_possible(text):
+    assert level(text) in ("possible", "urgent"), text
+
+
+@pytest.mark.parametrize("text", [
+    "药我都在手边了", "绳子已经挂好了", "我现在站在我家楼顶上", "我啱啱食咗好多藥", "I've tied the rope already",
+    "I'm standing on the edge of the bridge", "手腕上已经划了好几道", "煤气我已经打开了，门窗都关好了",
+])
+def test_means_or_a_place_with_what_the_caller_does_is_urgent(text):
+    assert level(text) == "urgent", text
+
+
+def test_a_sound_alike_of_a_long_phrase_counts_but_only_on_whole_words():
+    # Whisper writes homophones: 不想活 heard as 不想或.
+    (mention,) = find_mentions("我真的不想或了", load_crisis_lexicon())
+    assert mention.by_sound and mention.phrase == "不想活" and level("我真的不想或了") == "urgent"
+    # A two-syllable phrase never matches by sound: 青生 is not 轻生.
+    assert level("我想问问青生社区的事") == "none"
+
+
+def test_a_sound_alike_must_line_up_with_words():
+    from qc.crisis.match import word_boundaries
+
+    bounds = word_boundaries("房间一直漏水")
+    assert 1 not in bounds and 2 in bounds  # 间一 is not a word: it starts inside 房间
+
+
+@pytest.mark.parametrize("text", ["新闻里说有人跳楼了", "I read in the paper that a student killed himself", "聽講隔籬屋有人自殺"])
+def test_reported_self_harm_is_not_the_caller(text):
+    assert level(text) == "none", text
+
+
+@pytest.mark.parametrize("text", ["我没有想自杀", "I'm not going to kill myself", "想死你了", "楼上装修吵到我想死", "笑死我了"])
+def test_a_denial_or_a_figure_of_speech_alone_is_only_weak(text):
+    assert level(text) in ("none", "weak"), text
+
+
+def test_weak_signs_add_up_within_an_utterance_and_over_a_call():
+    assert level("我不是想死，我就是太累了") == "possible"
+    call = CallCrisis()
+    assert call.add(assess_text("我没有想自杀啊")) == "weak"
+    assert call.add(assess_text("就是最近睡不着")) == "possible"
+
+
+@pytest.mark.parametrize("text", ["以前我想过自杀", "要是再这样下去我就不想活了", "If they deport me I'll end it all"])
+def test_past_or_conditional_self_harm_talk_is_possible_never_dropped(text):
+    assert level(text) == "possible", text
+
+
+# ---------------------------------------------------------------- emergencies
+
+@pytest.mark.parametrize("text", [
+    "楼下着火了，快来人", "楼道里煤气味很重", "樓要塌了", "有人被困在电梯里", "我爸倒在地上叫不醒", "楼下有人拿着刀在追人",
+    "孩子锁在车里了", "There's a gas leak in the building", "My neighbour collapsed and isn't breathing",
+    "A man with a knife is attacking people outside", "水管爆了，水漫进来了", "The ceiling above the bed is coming down",
+])
+def test_an_emergency_happening_now_is_urgent(text):
+    assert level(text) == "urgent", text
+
+
+@pytest.mark.parametrize("text, frame", [
+    ("要是哪天着火了怎么办", "hypothetical"), ("如果楼塌了谁负责", "hypothetical"),
+    ("What if the building collapses one day, who pays?", "hypothetical"), ("萬一漏煤氣點算", "hypothetical"),
+    ("上次着火以后物业一直没来修", "past"), ("The gas leak last year was fixed", "past"), ("尋日個𨋢困咗我哋十分鐘", "past"),
+    ("没有着火，就是有人在楼道里烧纸", "negated"), ("There's no smoke coming out, it's just the alarm beeping", "negated"),
+    ("新闻上说昨晚化工厂爆炸了", "reported"), ("I saw on the news a bus caught fire", "reported"),
+    ("厨房着火了，不过已经扑灭了，人没事，想问问谁来赔", "all_clear"),
+])
+def test_an_emergency_framed_as_not_now_raises_nothing(text, frame):
+    lexicon = load_crisis_lexicon()
+    mentions = [m for m in find_mentions(text, lexicon) if m.kind != "self_harm"]
+    assert mentions and all(frame in m.frames for m in mentions), [(m.kind, m.frames) for m in mentions]
+    assert level(text) == "none", text
+
+
+def test_a_pair_catches_a_new_wording_and_its_words_never_frame_it():
+    # No phrase names it: a thing (the ceiling) and what happens to it (coming down), close together.
+    (mention,) = find_mentions("卧室的天花板一块一块往下掉", load_crisis_lexicon())
+    assert mention.kind == "structure" and " … " not in mention.phrase or mention.phrase
+    # A past marker between the two words frames it: "外墙去年掉过瓷砖" is last year's tile.
+    assert level("外墙去年掉过瓷砖，想问新楼有没有检测") == "none"
+    # The phrase's own words are not its frame: "last time" is inside "the last time I'll call".
+    assert level("This is the last time I'll call you") != "none"
+
+
+def test_a_vague_sign_is_possible_and_says_now_to_become_urgent():
+    assert level("楼道里有一股焦味") == "possible"
+    assert level("楼道里有一股焦味，现在越来越浓") == "urgent"
+
+
+@pytest.mark.parametrize("text", ["我家燃气灶打不着火了", "我想交燃气费", "I nearly had a heart attack when I saw the water bill",
+                                  "我被噪音困扰很久了", "这是火灾隐患", "我氣到爆炸"])
+def test_ordinary_talk_with_alarming_words_raises_nothing(text):
+    assert level(text) == "none", text
+
+
+# ---------------------------------------------------------------- the lexicon file
+
+def test_every_phrase_of_the_lexicon_finds_itself():
+    lexicon = load_crisis_lexicon()
+    for phrase in lexicon.phrases:
+        found = [m for m in find_mentions(phrase.text, lexicon) if m.kind == phrase.kind]
+        assert found, (phrase.kind, phrase.text)
+
+
+def test_a_broken_lexicon_is_a_config_error(tmp_path):
+    spec = yaml.safe_load(DEFAULT_CRISIS_LEXICON.read_text(encoding="utf-8"))
+    spec["emergencies"]["self_harm"] = spec["emergencies"]["fire"]
+    path = tmp_path / "crisis.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="not an emergency"):
+        load_crisis_lexicon(path)
+    path.write_text("version: 1\nframes: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid"):
+        load_crisis_lexicon(path)
+
+
+# ---------------------------------------------------------------- the same detector everywhere
+
+def test_the_rubric_urgency_uses_the_crisis_detector_with_evidence():
+    from qc.config import load_settings
+    from qc.records import CallMeta, Utterance, Word
+    from qc.rubric import CallContext, load_rubric
+    from qc.rubric.evaluate import classify
+
+    settings = load_settings()
+    rubric = load_rubric(settings.rubrics_dir / "12345.yaml")
+
+    def call(text):
+        words = tuple(Word(c, 5 + i * 0.2, 5.2 + i * 0.2, 0.9) for i, c in enumerate(text))
+        u = Utterance("caller", "caller", 5.0, 5.0 + len(text) * 0.2, text, words, 1)
+        return classify(rubric, CallContext((u,), 20.0, CallMeta(line="12345")))
+
+    urgent = call("我们楼道里着火了，快来人")
+    assert urgent.urgency == "urgent" and urgent.urgency_evidence[0].matched == "着火了"
+    assert urgent.urgency_evidence[0].start >= 5.0
+    assert call("要是哪天着火了怎么办").urgency == "normal"
+
+
+def test_a_rubric_naming_an_unknown_crisis_kind_is_refused(tmp_path):
+    from qc.rubric import RubricError, load_rubric
+
+    text = (DEFAULT_CRISIS_LEXICON.parents[1] / "12345.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "r.yaml"
+    path.write_text(text.replace("crisis: {level: urgent, by: caller}", "crisis: {level: urgent, by: caller, kinds: [meteor]}"),
+                    encoding="utf-8")
+    with pytest.raises(RubricError, match="unknown crisis kind meteor"):
+        load_rubric(path)
+
+
+def test_the_batch_raises_a_possible_crisis_from_weak_signs_spread_over_the_call():
+    from qc.records import Utterance, Word
+    from qc.tone.call import score_call_tone
+    from qc.tone.records import ProsodyFeatures
+
+    texts = [("agent", "您好，请问有什么可以帮您"), ("caller", "我没有想自杀啊，别担心"), ("agent", "好的"), ("caller", "就是最近一直睡不着")]
+    utterances = [Utterance(r, r, i * 3.0, i * 3.0 + 2, t, (Word(t, i * 3.0, i * 3.0 + 2, 0.9),), 0 if r == "agent" else 1)
+                  for i, (r, t) in enumerate(texts)]
+
+    class Heard:
+        def __init__(self, d):
+            self.features = ProsodyFeatures(duration_s=d)
+            self.model_scores = {}
+
+    _, _, alerts = score_call_tone(utterances, [Heard(2.0) for _ in utterances], None)
+    (crisis,) = [a for a in alerts if a.kind == "possible_crisis"]
+    assert crisis.severity == "high" and crisis.start == 3.0 and "自杀" in crisis.evidence
+
+
+def test_the_live_path_raises_the_same_alerts_from_the_same_words():
+    from qc.config import load_settings
+    from qc.live.call import LiveCall
+    from qc.live.endpointing import Segment
+    from qc.live.protocol import LiveStart
+    from qc.records import Utterance, Word
+    from qc.rubric import load_rubric
+    import numpy as np
+
+    settings = load_settings()
+    _, line = settings.line("12345")
+
+    class Scripted:
+        """Stands in for Whisper: the test is about what the live path does with the words."""
+
+        def __init__(self, texts):
+            self.texts = list(texts)
+
+    call = LiveCall(LiveStart(call_id="c1", agent_id="A1", line="12345", sample_rate=8000, channels=2), line,
+                    load_rubric(settings.rubrics_dir / "12345.yaml"), settings, Scripted([]))
+    said = iter(["我没有想自杀", "就是最近一直睡不着"])
+
+    def transcribe(channel, segment):
+        text = next(said)
+        return Utterance("ch1", "caller", segment.start_s, segment.end_s, text, (Word(text, segment.start_s, segment.end_s, 0.9),), 1)
+
+    call._transcribe = transcribe  # the words as the recogniser would give them
+    audio = (0.1 * np.sin(np.arange(16000) / 8000 * 2 * np.pi * 200)).astype(np.float32)
+    first = call.analyse(1, Segment(0.0, 2.0, audio), 100.0)
+    second = call.analyse(1, Segment(3.0, 5.0, audio), 105.0)
+    assert not [a for a in first if a.kind == "possible_crisis"]
+    assert [a.severity for a in second if a.kind == "possible_crisis"] == ["high"]
