@@ -77,14 +77,14 @@ def mention_level(m: Mention) -> str:
     if m.kind == SELF_HARM:
         if m.near_miss or "reported" in m.frames:
             return "weak" if m.near_miss else "none"
-        if m.strength == "weak" or "negated" in m.frames:
-            return "weak"  # "我没有想自杀", "好累": heard, kept, not enough alone
+        if m.strength == "weak" or m.frames & {"negated", "all_clear"}:
+            return "weak"  # "我没有想自杀", "好累", "学校已经处理了": heard, kept, not enough alone
         if "hypothetical" in m.frames:
             return "possible"  # "要是我不在了，他们会好过点": a conditional is how ideation is often said
         if "past" in m.frames:
             return "possible" if m.strength == "urgent" else "weak"
         return m.strength
-    if m.near_miss or m.frames & {"negated", "hypothetical", "reported", "past", "all_clear"}:
+    if m.near_miss or m.frames & {"negated", "hypothetical", "reported", "past", "past_sentence", "all_clear", "habitual"}:
         return "none"
     if m.strength == "urgent" or "now" in m.frames:
         return "urgent"

@@ -22,7 +22,7 @@ from qc.tone.lexicon import normalise, phrase_pattern
 DEFAULT_CRISIS_LEXICON = PROJECT_ROOT / "rubrics" / "lexicon" / "crisis.yaml"
 SELF_HARM = "self_harm"
 Strength = Literal["urgent", "possible", "weak"]
-FRAMES = ("hypothetical", "past", "negated", "reported", "now", "all_clear")
+FRAMES = ("hypothetical", "past", "negated", "reported", "now", "all_clear", "habitual")
 
 
 class _Words(BaseModel):
@@ -70,6 +70,7 @@ class _Frames(BaseModel):
     reported: _Frame
     now: _Frame
     all_clear: _Frame = _Frame()
+    habitual: _Frame = _Frame()
 
 
 class _CrisisFile(BaseModel):
@@ -149,27 +150,45 @@ def load_crisis_lexicon(path: Path | str = DEFAULT_CRISIS_LEXICON) -> CrisisLexi
     pair_words: dict[str, list[tuple[int, str, re.Pattern[str]]]] = {}
     for i, spec_pair in enumerate(spec_pairs):
         for side, words in (("a", spec_pair.a), ("b", spec_pair.b)):
-            for text in dict.fromkeys(t for w in words if (t := normalise(w)[0].strip())):
-                pair_words.setdefault(first_key(text), []).append((i, side, phrase_pattern(text)))
+            for text in dict.fromkeys(t for w in words if (t := match_form(w)[0].strip())):
+                pair_words.setdefault(first_key(text), []).append((i, side, crisis_pattern(text)))
     sound_index, sound_needed = _sound_index(phrases)
     return CrisisLexicon(tuple(phrases), pairs, near_misses, frames, titles, {k: tuple(v) for k, v in by_first.items()},
                          {k: tuple(v) for k, v in pair_words.items()}, sound_index, sound_needed)
+
+
+_CLITIC = re.compile(r"(?<=[a-z])'(s|re|ll|ve|d|m)\b")
+
+
+def match_form(text: str) -> tuple[str, list[int] | None]:
+    """``qc.tone.lexicon.normalise``, with English clitics set apart ("water's" -> "water s", the same length):
+    "the water's rising" holds the word "water"."""
+    norm, origin = normalise(text)
+    return _CLITIC.sub(lambda m: " " + m.group(1), norm), origin
 
 
 def _phrases(kind: str, strength: Strength, words: list[str]) -> list[Phrase]:
     out = []
     seen: set[str] = set()
     for word in words:
-        text = normalise(word)[0].strip()
+        text = match_form(word)[0].strip()
         if text and text not in seen:
             seen.add(text)
-            out.append(Phrase(kind, strength, text, phrase_pattern(text), sum(1 for c in text if _is_han(c))))
+            out.append(Phrase(kind, strength, text, crisis_pattern(text), sum(1 for c in text if _is_han(c))))
     return out
 
 
 def _patterns(words: list[str]) -> tuple[re.Pattern[str], ...]:
-    texts = dict.fromkeys(t for w in words if (t := normalise(w)[0].strip()))
-    return tuple(phrase_pattern(t) for t in texts)
+    texts = dict.fromkeys(t for w in words if (t := match_form(w)[0].strip()))
+    return tuple(crisis_pattern(t) for t in texts)
+
+
+def crisis_pattern(text: str) -> re.Pattern[str]:
+    """``phrase_pattern``, where an English phrase's last word may also take an s ("the waters up to my knees")."""
+    pattern = phrase_pattern(text)
+    if _LATIN_WORD.fullmatch(text.split()[-1]) and pattern.pattern.endswith("(?![a-z0-9'])") and not text.endswith("s"):
+        return re.compile(pattern.pattern[: -len("(?![a-z0-9'])")] + "s?(?![a-z0-9'])")
+    return pattern
 
 
 def _is_han(char: str) -> bool:

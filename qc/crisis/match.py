@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qc.crisis.lexicon import CrisisLexicon, Phrase
-from qc.tone.lexicon import normalise
+from qc.crisis.lexicon import CrisisLexicon, Phrase, match_form
 
 # Sentence and clause ends in a transcript (the recogniser's and our punctuation).
 _SENTENCE_END = frozenset("。！？!?\n")
@@ -23,6 +22,7 @@ _TOKEN = re.compile(r"[a-z0-9']+|[^\s|a-z0-9']")
 # Sound-alike matching: at least this pinyin similarity (qc.rubric.pinyin), and only for phrases this long.
 SOUND_THRESHOLD = 0.85
 SOUND_MIN_HAN = 3
+_NEGATORS = frozenset("不没冇唔未别无無")
 # Negation counts only right before a mention: this many characters (Chinese) or words (English).
 NEGATION_CHARS, NEGATION_WORDS = 4, 3
 
@@ -42,7 +42,7 @@ class Mention:
 
 def find_mentions(text: str, lexicon: CrisisLexicon) -> list[Mention]:
     """Every crisis mention in ``text``, one per kind and place (the strongest, then the longest, wins)."""
-    norm, origin = normalise(text)
+    norm, origin = match_form(text)
     if not norm.strip(" |"):
         return []
     # (phrase, kind, strength, start, end, by_sound, parts): parts are the spans of the words themselves (a
@@ -69,12 +69,14 @@ def find_mentions(text: str, lexicon: CrisisLexicon) -> list[Mention]:
     for phrase, kind, strength, start, end, by_sound, parts in _strongest_per_place(found):
         o_start, o_end = _original_span(origin, start, end, len(text))
         o_parts = tuple(_original_span(origin, a, b, len(text)) for a, b in parts)
+        frames = frames_around(text, o_start, o_end, lexicon, o_parts)
+        if by_sound and phrase and any(c in _NEGATORS and c not in phrase.text for c in norm[start:end]):
+            frames |= {"negated"}  # a sound-alike that took in a negator says the opposite: 闻不到燃气 is not 闻到燃气
         mentions.append(Mention(
             kind=kind, strength=strength,
             phrase=phrase.text if phrase else " … ".join(norm[a:b] for a, b in parts),
             matched=text[o_start:o_end] if origin else norm[start:end],
-            start=o_start, end=o_end, by_sound=by_sound,
-            frames=frames_around(text, o_start, o_end, lexicon, o_parts),
+            start=o_start, end=o_end, by_sound=by_sound, frames=frames,
             near_miss=any(start < b and a < end for a, b in near.get(kind, ())),
         ))
     return sorted(mentions, key=lambda m: (m.start, m.kind))
@@ -113,12 +115,16 @@ def frames_around(text: str, start: int, end: int, lexicon: CrisisLexicon,
         out.add("hypothetical")
     if _any(frames["past"].before, clause) or _any(frames["past"].after, clause_after):
         out.add("past")
+    elif _any(frames["past"].before, _match_form(blanked[s_start:s_end])) and not _any(frames["now"].before, clause):
+        out.add("past_sentence")  # "上个礼拜部电梯困人，困咗四十分钟": the sentence says when
     if _any(frames["reported"].before, f"{sentence_before} {clause}") or _any(frames["reported"].after, clause_after):
         out.add("reported")
     if _any(frames["now"].before, _match_form(text[s_start:s_end])):
         out.add("now")
     if _any(frames["all_clear"].before, _match_form(text)):
         out.add("all_clear")
+    if _any(frames["habitual"].before, clause):
+        out.add("habitual")
     return frozenset(out)
 
 
@@ -144,7 +150,7 @@ def _bounds(text: str, start: int, end: int, stops: frozenset[str]) -> tuple[int
 
 
 def _match_form(text: str) -> str:
-    return normalise(text)[0]
+    return match_form(text)[0]
 
 
 # -- sound-alikes and pairs -------------------------------------------------------------------------
@@ -230,6 +236,7 @@ def _pairs(norm: str, a_spans, b_spans, within: int, across_clauses: bool = Fals
         return []
     out = []
     for a in a_spans:
+        nearest = None
         for b in b_spans:
             if a[0] < b[1] and b[0] < a[1]:
                 continue  # one word cannot be both the thing and what happens to it
@@ -239,8 +246,10 @@ def _pairs(norm: str, a_spans, b_spans, within: int, across_clauses: bool = Fals
                 continue  # another clause (or, for pairs that may cross one, a sentence away)
             latin = bool(_LATIN.fullmatch(norm[lo[0]:lo[1]].strip())) or bool(_LATIN.fullmatch(norm[hi[0]:hi[1]].strip()))
             distance = len(_LATIN.findall(gap)) if latin else len(gap.replace(" ", ""))
-            if distance <= within:
-                out.append((a, b))
+            if distance <= within and (nearest is None or distance < nearest[0]):
+                nearest = (distance, b)
+        if nearest is not None:
+            out.append((a, nearest[1]))  # the closest word says what happens to the thing
     return out
 
 
