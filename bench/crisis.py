@@ -143,10 +143,10 @@ def render(name: str, label: str, result: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="all", choices=["blind", "dev", "all"])
+    parser.add_argument("--set", default="all", choices=["blind", "blind2", "dev", "all"])
     parser.add_argument("--label", default="current", help="Name of this run on the report page (e.g. first-run).")
     args = parser.parse_args()
-    names = ["blind", "dev"] if args.set == "all" else [args.set]
+    names = ["blind2", "blind", "dev"] if args.set == "all" else [args.set]
     out = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "label": args.label, "sets": {}}
     page = []
     for name in names:
