@@ -119,6 +119,49 @@ def evaluate(items: list[dict]) -> dict:
     }
 
 
+def voice_on_labelled_calls() -> dict:
+    """Voice cues on every labelled sample and dev call (ground-truth turns, real audio): how often they fire on
+    calm calls, and whether any call reaches a possible crisis because of them."""
+    import soundfile
+
+    from qc.crisis import Assessment, CallCrisis, assess_text
+    from qc.crisis.voice import Turn, voice_cues
+    from qc.tone import hear_call
+
+    samples = ROOT / "audio_samples"
+    rows = []
+    for truth_path in sorted(samples.glob("*.json")) + sorted((samples / "devset").glob("*.json")):
+        if truth_path.name.endswith(".meta.json"):
+            continue
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        audio_path = truth_path.parent / truth.get("audio", "")
+        if not audio_path.is_file() or not truth.get("turns"):
+            continue
+        audio, rate = soundfile.read(str(audio_path), dtype="float32", always_2d=True)
+        stereo = truth.get("layout") == "stereo" and audio.shape[1] == 2
+        agent_channel = truth.get("agent_channel") or 0
+        utterances = []
+        for t in truth["turns"]:
+            role = "agent" if t["speaker"] == "agent" else "caller"
+            channel = (agent_channel if role == "agent" else 1 - agent_channel) if stereo else 0
+            words = (Word(t["text"], t["start"], t["end"], 1.0),)
+            utterances.append(Utterance(role, role, t["start"], t["end"], t["text"], words, channel))
+        heard = hear_call([audio[:, c] for c in range(audio.shape[1])], rate, utterances)
+        turns = [Turn(u.role, u.start, u.end, u.text, h.features) for u, h in zip(utterances, heard)]
+        cues = voice_cues(turns)
+        words_only, with_voice = CallCrisis(), CallCrisis()
+        for u in utterances:
+            if u.role == "caller":
+                words_only.add(assess_text(u.text))
+                with_voice.add(assess_text(u.text))
+        for cue in cues:
+            with_voice.add(Assessment(cue.level, (cue,)))
+        rows.append({"call": truth_path.stem, "cues": [c.why for c in cues], "words": words_only.level, "with_voice": with_voice.level})
+    raised_by_voice = [r for r in rows if r["with_voice"] != r["words"]]
+    return {"calls": len(rows), "calls_with_a_cue": sum(1 for r in rows if r["cues"]), "cues": sum(len(r["cues"]) for r in rows),
+            "raised_by_voice": raised_by_voice, "rows": rows}
+
+
 def render(name: str, label: str, result: dict) -> list[str]:
     lines = [f"### {name} — {label}", "",
              f"{result['crisis']} crisis items, {result['routine']} routine items.", "",
@@ -145,6 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="all", choices=["blind", "blind2", "dev", "all"])
     parser.add_argument("--label", default="current", help="Name of this run on the report page (e.g. first-run).")
+    parser.add_argument("--voice", action="store_true", help="Also measure the voice cues on the labelled sample and dev calls.")
     args = parser.parse_args()
     names = ["blind2", "blind", "dev"] if args.set == "all" else [args.set]
     out = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "label": args.label, "sets": {}}
@@ -159,6 +203,15 @@ def main() -> None:
             page += render(f"{name}{' (ASR transcripts)' if suffix else ''}", args.label, result)
             print(f"{name}{suffix}: recall {result['recall']}, urgent precision {result['urgent_precision']}, "
                   f"routine possible {result['routine_possible_rate']}, routine urgent {result['routine_urgent_rate']}", flush=True)
+    if args.voice:
+        voice = voice_on_labelled_calls()
+        out["voice"] = voice
+        page += ["### Voice cues on the labelled sample and dev calls (ground-truth turns, real audio)", "",
+                 f"{voice['calls_with_a_cue']} of {voice['calls']} calls have a voice cue ({voice['cues']} cues in all); "
+                 f"calls whose level the cues raise: {len(voice['raised_by_voice'])} "
+                 f"({', '.join(r['call'] + ' ' + r['words'] + '→' + r['with_voice'] for r in voice['raised_by_voice']) or 'none'}).", ""]
+        page += [f"- {r['call']}: {'; '.join(r['cues'])}" for r in voice["rows"] if r["cues"]] + [""]
+        print(f"voice: {voice['calls_with_a_cue']} of {voice['calls']} calls with a cue; raised by voice: {len(voice['raised_by_voice'])}")
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / f"crisis-{args.label}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     (REPORTS / f"crisis-{args.label}.md").write_text("\n".join([f"# Crisis detection — {args.label}, {out['measured_at']}", ""] + page))

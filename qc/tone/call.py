@@ -142,27 +142,31 @@ def score_call_tone(
             in_call[utterance.speaker] = update_baseline(own, [tone.features])
         tones.append(tone)
     raised = alerts(tones, options)
-    return tuple(tones), score_call(tones, options), raised + _call_crisis(utterances, raised)
+    return tuple(tones), score_call(tones, options), raised + _call_crisis(utterances, tones, raised)
 
 
-def _call_crisis(utterances: Sequence[Utterance], raised: list[ToneAlert]) -> list[ToneAlert]:
-    """A possible crisis from weak signs spread over the caller's utterances, when no utterance raised one."""
-    from qc.crisis import LEVEL_RANK, CallCrisis, assess_text
+def _call_crisis(utterances: Sequence[Utterance], tones: Sequence[UtteranceTone], raised: list[ToneAlert]) -> list[ToneAlert]:
+    """A possible crisis from weak signs spread over the call (the caller's words and voice), when no
+    utterance raised one: the same rule as the live path's."""
+    from qc.crisis import LEVEL_RANK, Assessment, CallCrisis, assess_text
+    from qc.crisis.voice import Turn, voice_cues
 
     if any(a.kind in CRISIS_ALERTS for a in raised):
         return []
-    call, first = CallCrisis(), None
-    for index, u in enumerate(utterances):
-        if u.role == "agent":
-            continue
-        assessment = assess_text(u.text)
-        if assessment.signals and first is None:
-            first = index
-        call.add(assessment)
-        if LEVEL_RANK[call.level] >= LEVEL_RANK["possible"]:
-            u0 = utterances[first if first is not None else index]
-            return [accumulated_crisis_alert([sig.matched for sig in call.signals], u0.start, u.end, index)]
-    return []
+    call = CallCrisis()
+    for u in utterances:
+        if u.role != "agent":
+            call.add(assess_text(u.text))
+    turns = [Turn(u.role, u.start, u.end, u.text, t.features) for u, t in zip(utterances, tones)]
+    for cue in voice_cues(turns):
+        call.add(Assessment(cue.level, (cue,)))
+    if LEVEL_RANK[call.level] < LEVEL_RANK["possible"]:
+        return []
+    words = [s.matched or s.why.split(":")[0] for s in call.signals]
+    starts = [s.start_s for s in call.signals if s.start_s is not None] + [
+        u.start for u in utterances if u.role != "agent" and any(s.matched and s.matched in u.text for s in call.signals)]
+    start = min(starts) if starts else utterances[0].start
+    return [accumulated_crisis_alert(words, start, utterances[-1].end, len(utterances) - 1)]
 
 
 def analyse_call_tone(
