@@ -230,3 +230,14 @@ def test_the_live_path_raises_the_same_alerts_from_the_same_words():
     second = call.analyse(1, Segment(3.0, 5.0, audio), 105.0)
     assert not [a for a in first if a.kind == "possible_crisis"]
     assert [a.severity for a in second if a.kind == "possible_crisis"] == ["high"]
+
+
+def test_a_possible_crisis_after_an_urgent_one_adds_nothing():
+    from qc.tone.records import ToneAlert
+    from qc.tone.score import without_lesser_crisis
+
+    urgent = ToneAlert("caller_distress", "critical", 1.0, 2.0, "zh", "en", ("不想活",), 0)
+    possible = ToneAlert("possible_crisis", "high", 5.0, 6.0, "zh", "en", ("好累",), 2)
+    assert without_lesser_crisis([urgent, possible]) == [urgent]
+    assert without_lesser_crisis([possible]) == [possible]
+    assert without_lesser_crisis([possible], urgent_before=True) == []

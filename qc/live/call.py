@@ -27,7 +27,7 @@ from qc.speech import Transcriber, load_vocabulary
 from qc.tone import AgentBaseline, BaselinePolicy, cool_down, update_baseline, utterance_alerts, utterance_tone
 from qc.tone.call import CALLER_MIN_UTTERANCES
 from qc.tone.records import ToneAlert
-from qc.tone.score import CRISIS_ALERTS, accumulated_crisis_alert
+from qc.tone.score import CRISIS_ALERTS, accumulated_crisis_alert, without_lesser_crisis
 from qc.tone.score import DEFAULT_OPTIONS as TONE_OPTIONS
 
 # Callers have no history: each is compared with their own earlier utterances in this call.
@@ -115,6 +115,7 @@ class LiveCall:
         # Weak signs of crisis over the caller's utterances (qc.crisis): together they raise a possible crisis.
         self.crisis = CallCrisis()
         self._crisis_alerted = False
+        self._urgent_crisis = False
         self._turns: list[Turn] = []  # what voice cues read: every utterance so far, with how it sounded
         self._voice_cues_seen: set[tuple] = set()
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (stream time at frame end, wall time)
@@ -169,12 +170,17 @@ class LiveCall:
         candidates = self._tone_alerts(redacted, segment, len(self.utterances) - 1)
         candidates += self._accumulated_crisis(redacted, candidates, len(self.utterances) - 1)
         raised, self._last_alerts = cool_down(candidates, self._last_alerts, self.settings.live.cooldown_s)
+        raised = without_lesser_crisis(raised, urgent_before=self._urgent_crisis)
+        self._urgent_crisis |= any(a.severity == "critical" and a.kind in CRISIS_ALERTS for a in raised)
         alerts = [LiveAlert(a.kind, a.severity, round(segment.end_s, 2), a.message_zh, a.message_en, tuple(a.evidence), speech_ended_at)
                   for a in raised]
         # One pop-up per cause: a rubric hit on words a tone alert just quoted adds nothing for the agent.
         quoted = {w for a in candidates for w in a.evidence}
         rubric = [a for a in self._rubric_alerts(segment.end_s, speech_ended_at)
                   if not (a.kind.startswith("rubric_") and a.evidence_words and set(a.evidence_words) <= quoted)]
+        if any(a.kind == "urgent_case" for a in rubric):
+            self._urgent_crisis = True  # 特急 raised: a possible crisis now would only repeat it
+            alerts = [a for a in alerts if a.kind != "possible_crisis"]
         return alerts + rubric
 
     def _transcribe(self, channel: int, segment: Segment) -> Utterance | None:

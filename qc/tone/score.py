@@ -209,7 +209,13 @@ def alerts(
 ) -> list[ToneAlert]:
     """The alerts of a whole call, in time order, after the cool-down."""
     candidates = [a for tone in tones for a in utterance_alerts(tone, options)]
-    return cool_down(candidates, last_raised or {}, options.cooldown_s)[0]
+    return without_lesser_crisis(cool_down(candidates, last_raised or {}, options.cooldown_s)[0])
+
+
+def without_lesser_crisis(raised: list[ToneAlert], urgent_before: bool = False) -> list[ToneAlert]:
+    """Once a call has an urgent crisis alert, a possible one adds nothing: the supervisor is already on it."""
+    urgent = urgent_before or any(a.kind in ("caller_distress", "caller_danger") and a.severity == "critical" for a in raised)
+    return [a for a in raised if not (urgent and a.kind == "possible_crisis")]
 
 
 def _arousal(z: Mapping[str, float], options: ToneOptions) -> float | None:
