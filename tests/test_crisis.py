@@ -241,3 +241,12 @@ def test_a_possible_crisis_after_an_urgent_one_adds_nothing():
     assert without_lesser_crisis([urgent, possible]) == [urgent]
     assert without_lesser_crisis([possible]) == [possible]
     assert without_lesser_crisis([possible], urgent_before=True) == []
+
+
+def test_tired_and_lonely_words_alone_never_add_up():
+    call = CallCrisis()
+    call.add(assess_text("楼下工地天天施工，孩子根本睡不着"))
+    call.add(assess_text("我真是受够了，一个人带孩子"))
+    assert call.level == "weak"
+    call.add(assess_text("我也不是想不开"))
+    assert call.level == "possible"  # with a mention of self-harm, even denied, they do

@@ -32,6 +32,7 @@ class Signal:
     by_sound: bool = False
     start_s: float | None = None  # for a voice cue: when, in the call
     end_s: float | None = None
+    mood: bool = False  # a tired or lonely word: never a possible crisis with only others of its kind
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def _signal(m: Mention) -> Signal | None:
         return None
     frames = ", ".join(sorted(m.frames)) or "no frame"
     how = " (by sound)" if m.by_sound else ""
-    return Signal(m.kind, level, m.matched, f"“{m.phrase}”{how}: {m.strength} phrase, {frames}", m.start, m.end, m.by_sound)
+    return Signal(m.kind, level, m.matched, f"“{m.phrase}”{how}: {m.strength} phrase, {frames}", m.start, m.end, m.by_sound,
+                  mood=m.strength == "weak")
 
 
 def mention_level(m: Mention) -> str:
@@ -97,9 +99,19 @@ def _level(signals) -> str:
     if not signals:
         return "none"
     top = max(signals, key=lambda s: LEVEL_RANK[s.level]).level
-    if top == "weak" and sum(1 for s in signals if s.level == "weak") >= WEAK_TO_POSSIBLE:
+    if top == "weak" and _weak_signs_add_up([s for s in signals if s.level == "weak"]):
         return "possible"
     return top
+
+
+def _weak_signs_add_up(weak: list[Signal]) -> bool:
+    """Weak signs make a possible crisis when one of them names self-harm (a denial, a figure of speech) and another
+    sign comes with it, or when the voice says so twice or with a word. Tired and lonely words together do not:
+    "吵得孩子睡不着，我真是受够了" is a noise complaint."""
+    voice = [s for s in weak if s.kind == "voice"]
+    named = [s for s in weak if s.kind != "voice" and not s.mood]
+    words = [s for s in weak if s.kind != "voice"]
+    return (bool(named) and len(weak) >= WEAK_TO_POSSIBLE) or (bool(voice) and bool(words)) or len(voice) >= WEAK_TO_POSSIBLE
 
 
 @dataclass
