@@ -158,6 +158,9 @@ def accuracy(settings) -> dict:
         "distress": score("distress", lambda c: "caller_distress" in c["alerts"]),
         "danger": score("danger", lambda c: "caller_danger" in c["alerts"]),
         "urgent": score("urgent", lambda c: "urgent_case" in c["alerts"]),
+        # A possible crisis on a call with no distress and no danger is a false alarm; with them it is only a first word.
+        "possible_crisis_on_calm_calls": [c["call"] for c in per_call
+                                          if "possible_crisis" in c["alerts"] and not (c["labels"]["distress"] or c["labels"]["danger"])],
         "agent_tone": score("agent", lambda c: any(k in AGENT_KINDS or k.startswith("rubric_") for k in c["alerts"]),
                             eligible=lambda c: c["stereo"]),
         "agent_agitation_only": score("agitated", lambda c: "agent_agitated" in c["alerts"], eligible=lambda c: c["stereo"]),
@@ -237,6 +240,8 @@ def main() -> None:
         r = acc[key]
         lines.append(f"| {label} | {r['calls']} | {r['positives']} | {r['precision']} | {r['recall']} | "
                      f"{', '.join(r['false_alarm_calls']) or '-'} | {', '.join(r['missed_calls']) or '-'} |")
+    calm = acc.get("possible_crisis_on_calm_calls", [])
+    lines += ["", f"Possible-crisis alerts on calls with no distress and no danger: {len(calm)} ({', '.join(calm) or 'none'}).", ""]
     lines += ["", f"Agitated agent turns with an agent alert within the turn: {acc['agitated_turns']['alerted']} of "
               f"{acc['agitated_turns']['turns']} (one alert kind per 60 s cool-down).", ""]
     if lat:
