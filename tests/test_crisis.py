@@ -33,8 +33,13 @@ def test_indirect_self_harm_is_at_least_possible(text):
     assert level(text) in ("possible", "urgent"), text
 
 
+def test_means_at_hand_is_possible_and_an_amount_taken_is_urgent():
+    assert level("药我都在手边了") == "possible"
+    assert level("我把一整瓶安眠药都吞了") == "urgent" and level("I swallowed all my sleeping pills") == "urgent"
+
+
 @pytest.mark.parametrize("text", [
-    "药我都在手边了", "绳子已经挂好了", "我现在站在我家楼顶上", "我啱啱食咗好多藥", "I've tied the rope already",
+    "绳子已经挂好了", "我现在站在我家楼顶上", "我啱啱食咗好多藥", "I've tied the rope already",
     "I'm standing on the edge of the bridge", "手腕上已经划了好几道", "煤气我已经打开了，门窗都关好了",
 ])
 def test_means_or_a_place_with_what_the_caller_does_is_urgent(text):
@@ -250,3 +255,48 @@ def test_tired_and_lonely_words_alone_never_add_up():
     assert call.level == "weak"
     call.add(assess_text("我也不是想不开"))
     assert call.level == "possible"  # with a mention of self-harm, even denied, they do
+
+
+# Everyday hotline requests with alarming-looking words (written after the medication and keys false alarms
+# of an earlier lexicon): medicine, keys, phones, roads and smoke from a barbecue are not crises.
+EVERYDAY = [
+    '钥匙锁在房间里了，能帮我找开锁的吗',
+    '我的车被锁在停车场里了出不来，物业不给开门',
+    '电梯坏了好几天了，老人上下楼很不方便',
+    '孩子在学校被同学打了，老师不管',
+    '我家孩子发烧三十九度，社区医院几点开门',
+    '水管有点漏水，物业什么时候来修',
+    '楼上空调外机在滴水，滴到我家窗台上',
+    '我想问一下燃气灶坏了找谁修',
+    '今天风很大，小区的树倒了一棵，挡住了路',
+    '暖气片漏水了，地板都湿了',
+    '我爸血压高，头有点晕，想问问能不能上门量血压',
+    '邻居家的狗一直叫，吵得我睡不着',
+    '我的手机掉进水里了，还能修吗',
+    '孩子的手被门夹了一下，肿了，要去哪个医院',
+    'I locked my keys inside the car, can someone help',
+    'My son fell off his bike and scraped his knee',
+    'The lift is stuck on the fifth floor again, nobody inside but it keeps happening',
+    'The bin room smells terrible, like something died in there',
+    'My neighbour was shouting at his kids again last night',
+    '我想投诉，楼下烧烤店的烟太大了，熏得我们不能开窗',
+    '电线杆上的电线掉下来一截，挂在树上',
+    '孩子一个人在家写作业，我下班晚',
+    '小区门口的路塌了一个坑，车过不去',
+    '我家猫跑丢了，能不能帮忙发个寻猫启事',
+    '我想把家里的旧衣服送给有需要的人',
+    '医生让我把药全部吃完再去复查',
+    'The baby has had a fever since last night, which clinic is open on Sunday',
+    'My dad fell last week and now he needs a walking frame',
+    '我妈住院了，我想请问陪护证怎么办',
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_requests_raise_nothing(text):
+    assert level(text) in ("none", "weak"), text
+
+
+def test_a_thing_locked_in_is_not_a_person_trapped():
+    assert level("钥匙锁在房间里了") == "none" and level("我妈被锁在房间里出不来了") in ("possible", "urgent")
+    assert level("I locked my keys inside the car") == "none" and level("My toddler is locked inside the car") == "urgent"

@@ -88,7 +88,8 @@ def mention_level(m: Mention) -> str:
         if "past" in m.frames:
             return "possible" if m.strength == "urgent" else "weak"
         return m.strength
-    if m.near_miss or m.frames & {"negated", "hypothetical", "reported", "past", "past_sentence", "all_clear", "habitual"}:
+    if m.near_miss or m.frames & {"negated", "hypothetical", "reported", "past", "past_sentence", "all_clear", "habitual",
+                                  "not_about_people"}:
         return "none"
     if m.strength == "urgent" or "now" in m.frames:
         return "urgent"

@@ -53,6 +53,8 @@ class _Situation(BaseModel):
     possible: list[str] = []
     pairs: list[_Pair] = []
     near_misses: list[str] = []
+    # Things that, named earlier in the mention's clause, make it about them, not a person ("钥匙锁在房间里").
+    not_about: list[str] = []
 
 
 class _SelfHarm(BaseModel):
@@ -110,6 +112,7 @@ class CrisisLexicon:
     phrases: tuple[Phrase, ...]
     pairs: tuple[Pair, ...]
     near_misses: dict[str, tuple[re.Pattern[str], ...]]  # kind -> figures of speech that contain its phrases
+    not_about: dict[str, tuple[re.Pattern[str], ...]]  # kind -> things whose mishaps are not this emergency
     frames: dict[str, Frame]
     titles: dict[str, str]  # kind -> title for people
     # Look-ups that keep an utterance with no crisis word cheap: phrases by their first character (Chinese) or
@@ -153,7 +156,8 @@ def load_crisis_lexicon(path: Path | str = DEFAULT_CRISIS_LEXICON) -> CrisisLexi
             for text in dict.fromkeys(t for w in words if (t := match_form(w)[0].strip())):
                 pair_words.setdefault(first_key(text), []).append((i, side, crisis_pattern(text)))
     sound_index, sound_needed = _sound_index(phrases)
-    return CrisisLexicon(tuple(phrases), pairs, near_misses, frames, titles, {k: tuple(v) for k, v in by_first.items()},
+    not_about = {kind: _patterns(situation.not_about) for kind, situation in spec.emergencies.items()}
+    return CrisisLexicon(tuple(phrases), pairs, near_misses, not_about, frames, titles, {k: tuple(v) for k, v in by_first.items()},
                          {k: tuple(v) for k, v in pair_words.items()}, sound_index, sound_needed)
 
 

@@ -70,6 +70,8 @@ def find_mentions(text: str, lexicon: CrisisLexicon) -> list[Mention]:
         o_start, o_end = _original_span(origin, start, end, len(text))
         o_parts = tuple(_original_span(origin, a, b, len(text)) for a, b in parts)
         frames = frames_around(text, o_start, o_end, lexicon, o_parts)
+        if _about_a_thing(norm, start, end, lexicon.not_about.get(kind, ())):
+            frames |= {"not_about_people"}
         if by_sound and phrase and any(c in _NEGATORS and c not in phrase.text for c in norm[start:end]):
             frames |= {"negated"}  # a sound-alike that took in a negator says the opposite: 闻不到燃气 is not 闻到燃气
         mentions.append(Mention(
@@ -126,6 +128,12 @@ def frames_around(text: str, start: int, end: int, lexicon: CrisisLexicon,
     if _any(frames["habitual"].before, clause):
         out.add("habitual")
     return frozenset(out)
+
+
+def _about_a_thing(norm: str, start: int, end: int, things) -> bool:
+    """Whether the mention's clause, up to its end, names a thing it happens to (keys, a phone, the road)."""
+    clause_start = norm.rfind("|", 0, start) + 1
+    return any(p.search(norm[clause_start:end]) for p in things)
 
 
 def _negated(clause_before: str, lexicon: CrisisLexicon) -> bool:
@@ -201,8 +209,10 @@ def _sound_alikes(norm: str, lexicon: CrisisLexicon, candidates: list[int], exac
     for i in candidates:
         phrase = lexicon.phrases[i]
         for m in homophone_matches(norm, phrase.text, SOUND_THRESHOLD):
-            # A sound-alike must cover whole words: 房间一直 holds the sounds of 建议 but no word of it.
-            if m.start in bounds and m.end in bounds and (m.start, m.end) not in exact:
+            # A sound-alike must cover whole words (房间一直 holds the sounds of 建议 but no word of it) and be a
+            # syllable-for-syllable misspelling: with a syllable added or lost it is other words ("没有，能希望…").
+            if (m.end - m.start == len(phrase.text) and m.start in bounds and m.end in bounds
+                    and (m.start, m.end) not in exact):
                 out.append((phrase, phrase.kind, phrase.strength, m.start, m.end, True, ((m.start, m.end),)))
     return out
 
