@@ -19,8 +19,9 @@ _SENTENCE_END = frozenset("。！？!?\n")
 _CLAUSE_END = frozenset("，,；;、：:…")
 _LATIN = re.compile(r"[a-z0-9']+")
 _TOKEN = re.compile(r"[a-z0-9']+|[^\s|a-z0-9']")
-# Sound-alike matching: at least this pinyin similarity (qc.rubric.pinyin), and only for phrases this long.
-SOUND_THRESHOLD = 0.85
+# Sound-alike matching: at least this pinyin similarity (qc.rubric.pinyin), and only for phrases this long. Above the
+# rubric's 0.85: at 0.85 a five-syllable phrase may lose one syllable entirely (整栋楼都做 for 整栋楼都震).
+SOUND_THRESHOLD = 0.9
 SOUND_MIN_HAN = 3
 _NEGATORS = frozenset("不没冇唔未别无無")
 # Negation counts only right before a mention: this many characters (Chinese) or words (English).
