@@ -205,7 +205,7 @@ class Wall:
                 time.sleep(1)
 
 
-def live_calls(ws_url: str, token: str, stop: threading.Event, results: list) -> None:
+def live_calls(ws_url: str, token: str, stop: threading.Event, results: list, slots: int = 4) -> None:
     from qc.live.simulate import simulate
 
     async def one(slot: int) -> None:
@@ -222,7 +222,7 @@ def live_calls(ws_url: str, token: str, stop: threading.Event, results: list) ->
             n += 1
 
     async def all_calls():
-        await asyncio.gather(*(one(slot) for slot in range(4)))
+        await asyncio.gather(*(one(slot) for slot in range(slots)))
 
     asyncio.run(all_calls())
 
@@ -261,6 +261,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=20.0, help="How long the soak runs (the batch may need longer).")
     parser.add_argument("--alone-calls", type=int, default=8, help="Calls scored alone first, for the throughput comparison.")
     parser.add_argument("--kill-after", type=float, default=240.0, help="Seconds into the soak when the nightly run is killed.")
+    parser.add_argument("--live-calls", type=int, default=4, help="Live calls streamed at once, back to back (0: none).")
+    parser.add_argument("--report", default="soak", help="Report name under reports/bench/.")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="qc-soak-"))
     site = prepare(folder, args.minutes, args.alone_calls)
@@ -300,7 +302,8 @@ def main() -> None:
     cli_log: list = []
     threads = [threading.Thread(target=web.client, args=(n,), daemon=True) for n in range(8)]
     threads += [threading.Thread(target=wall.run, daemon=True),
-                threading.Thread(target=live_calls, args=(base.replace("http", "ws") + "/live/calls", site["token"], stop, live_results), daemon=True),
+                threading.Thread(target=live_calls, args=(base.replace("http", "ws") + "/live/calls", site["token"], stop, live_results,
+                                                          args.live_calls), daemon=True),
                 threading.Thread(target=cli_writer, args=(db, stop, cli_log), daemon=True)]
     began = time.monotonic()
     for t in threads:
@@ -394,8 +397,9 @@ def main() -> None:
     alone_speed = report["alone"]["audio_h_per_h"]
     report["throughput_vs_alone"] = round(report["soak_audio_h_per_h"] / alone_speed, 3) if alone_speed and report["soak_audio_h_per_h"] else None
     REPORTS.mkdir(parents=True, exist_ok=True)
-    (REPORTS / "soak.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
-    (REPORTS / "soak.md").write_text(render(report))
+    report["live_calls_at_once"] = args.live_calls
+    (REPORTS / f"{args.report}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    (REPORTS / f"{args.report}.md").write_text(render(report))
     print(render(report))
 
 
@@ -409,8 +413,9 @@ def render(r: dict) -> str:
         f"# Soak — {r['measured_at']}", "",
         f"One DuckDB file, {r['cpu_cores']} cores, {r['soak_wall_s']} s: the nightly run ({r['recordings']} recordings, "
         f"{r['recordings_audio_h']} audio hours; killed with SIGKILL once and started again), `qc serve` with 8 web clients and "
-        "4 live calls streamed in real time (recorded distress and urgent calls, over and over) and a supervisors' wall on "
-        "server-sent events, and a CLI writer every minute (`qc users add`, `qc rescore` in turn). `bench/soak.py`.", "",
+        f"{r.get('live_calls_at_once', 4)} live calls streamed in real time (recorded distress and urgent calls, over and over) "
+        "and a supervisors' wall on server-sent events, and a CLI writer every minute (`qc users add`, `qc rescore` in turn). "
+        "`bench/soak.py`.", "",
         "| target | measured | |", "|---|---|---|",
         f"| no HTTP 5xx | {w['http_5xx']} of {w['requests']} requests ({w['transport_errors']} transport errors) | {ok(w['http_5xx'] == 0)} |",
         f"| every recording scored exactly once | {st['distinct']} distinct of {r['recordings']} recordings, {st['day_call_rows']} rows "
