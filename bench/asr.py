@@ -75,10 +75,10 @@ def corpus() -> list[Call]:
 def resampled_channels(call: Call, resampler: str = "poly") -> tuple[list[np.ndarray], int]:
     """The call's channels at 16 kHz, the way ``resampler`` makes them; and the source rate.
 
-    "poly" is what the pipeline does (qc.audio.decode: scipy resample_poly); the others are the
+    "poly" is what the pipeline does (qc.audio.decode.decode: scipy resample_poly); the others are the
     alternatives the sweep compares.
     """
-    from qc.audio import TARGET_RATE, decode, probe
+    from qc.audio.decode import TARGET_RATE, decode, probe
     from qc.config import AudioLimits
 
     if resampler == "poly":
@@ -157,9 +157,9 @@ RAW_OPTIONS = {"language": "zh", "beam_size": 5, "vad_filter": True}
 
 
 def our_options(**changes) -> dict:
-    """The decoding options the pipeline uses (qc.speech.decode_options), with ``changes``."""
+    """The decoding options the pipeline uses (qc.speech.transcribe.decode_options), with ``changes``."""
     from qc.config import load_settings
-    from qc.speech import decode_options
+    from qc.speech.transcribe import decode_options
 
     asr = load_settings().asr
     options = decode_options(asr, "zh", narrowband=True)
@@ -176,11 +176,11 @@ def our_options(**changes) -> dict:
 
 
 def normalise(text: str) -> str:
-    """Both sides of a comparison: Simplified, numbers as digits (qc.itn, so 十五 and 15 agree), no
+    """Both sides of a comparison: Simplified, numbers as digits (qc.pii.itn, so 十五 and 15 agree), no
     punctuation or spaces, and the digit characters qc.evaluation maps."""
     from qc.evaluation import normalise_for_cer
-    from qc.itn import normalise_numbers
-    from qc.text import to_script
+    from qc.pii.itn import normalise_numbers
+    from qc.text.normalise import to_script
 
     return normalise_for_cer(normalise_numbers(to_script(text, "t2s")).text)
 
@@ -216,14 +216,14 @@ def rtf(decoded: dict, calls: list[Call]) -> float:
 
 
 def cleaned_texts(decoded: dict, calls: list[Call], cleaning) -> dict[str, list[str]]:
-    """Per call and channel, the text qc.speech.clean_segments makes of the cached decoder output."""
+    """Per call and channel, the text qc.speech.transcribe.clean_segments makes of the cached decoder output."""
     return {c.name: ["".join(seg.text for seg in _replayed(ch, cleaning)) for ch in decoded[c.name]["channels"]] for c in calls}
 
 
 def _replayed(segments: list[dict], cleaning) -> tuple:
     from types import SimpleNamespace
 
-    from qc.speech import clean_segments
+    from qc.speech.transcribe import clean_segments
 
     replay = [
         SimpleNamespace(**{**s, "words": [SimpleNamespace(word=w, start=a, end=b, probability=p) for w, a, b, p in s["words"]]})
@@ -233,10 +233,10 @@ def _replayed(segments: list[dict], cleaning) -> tuple:
 
 
 def cleanings(vocabulary: tuple[str, ...]) -> list[tuple[str, object]]:
-    """Each post-processing step added in turn, with the settings qc.speech uses by default."""
+    """Each post-processing step added in turn, with the settings qc.speech.transcribe uses by default."""
     from qc.config import load_settings
-    from qc.punctuation import PunctuationOptions
-    from qc.speech import LOG_PROB_THRESHOLD, Cleaning, _corrector, correction_options
+    from qc.speech.punctuation import PunctuationOptions
+    from qc.speech.transcribe import LOG_PROB_THRESHOLD, Cleaning, _corrector, correction_options
 
     options = correction_options(load_settings().asr)
     corrector = _corrector(vocabulary, "t2s", options)
@@ -251,11 +251,11 @@ def cleanings(vocabulary: tuple[str, ...]) -> list[tuple[str, object]]:
 def logged_corrections(decoded: dict, calls: list[Call], corrector) -> list[dict]:
     """Every correction on the cached decode, with what it did to its channel's errors (- fewer, + more).
 
-    Replays the steps before correction (qc.speech.clean_segments without a corrector), corrects each
+    Replays the steps before correction (qc.speech.transcribe.clean_segments without a corrector), corrects each
     segment's words, and scores the channel with that one correction undone.
     """
     from qc.evaluation import edit_distance
-    from qc.speech import Cleaning
+    from qc.speech.transcribe import Cleaning
 
     log = []
     for call in calls:
@@ -345,7 +345,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also compare decoding settings (12 decodes, cached)")
     parser.add_argument("--no-pipeline", action="store_true", help="skip the end-to-end run (steps from the cache only)")
     args = parser.parse_args()
-    from qc.speech import load_vocabulary
+    from qc.speech.transcribe import load_vocabulary
 
     calls = corpus()
     groups = {g: [c for c in calls if c.group == g] for g in ("dev", "samples")}
@@ -393,7 +393,7 @@ def write(report: dict) -> None:
         f"# Transcription benchmark — {report['measured_at']}", "",
         f"Character error rate on {n_dev} dev calls (audio_samples/devset, 8 kHz) and {n_samples} Mandarin sample calls "
         "(audio_samples/zh_*, three at 8 kHz, one at 16 kHz); Whisper base int8 on CPU, same weights for both. Both sides "
-        "normalised the same way: Simplified script, numbers as digits (qc.itn), no punctuation or spaces; stereo "
+        "normalised the same way: Simplified script, numbers as digits (qc.pii.itn), no punctuation or spaces; stereo "
         "calls per channel against that speaker's turns. RTF: decoding seconds per second of call audio (both "
         "channels decoded on stereo calls), on a shared 2-core machine, so only roughly comparable.", "",
         "| | dev CER | samples CER |", "|---|---|---|",
@@ -403,7 +403,7 @@ def write(report: dict) -> None:
         f"hotline-qc decoding (8 kHz calls): `{_brief(report['settings']['hotline_qc'])}`; raw: "
         f"`{_brief(report['settings']['raw'])}` and faster-whisper's defaults for the rest.", "",
         "## Step by step", "",
-        "Steps after the raw baseline replay the post-processing (qc.speech.clean_segments) on one cached decode with the "
+        "Steps after the raw baseline replay the post-processing (qc.speech.transcribe.clean_segments) on one cached decode with the "
         "pipeline's 8 kHz settings (on every call, the 16 kHz sample too); the last row, where present, is the whole "
         "pipeline run end to end (wideband VAD threshold on the 16 kHz sample, role split by the pipeline). Segments "
         "that need temperature fallback are sampled, so two runs can differ on them (dev18, dev19).", "",
@@ -420,7 +420,7 @@ def write(report: dict) -> None:
     good, bad = [c for c in log if c["effect"] < 0], [c for c in log if c["effect"] > 0]
     lines += ["", "## Corrections (all calls)", "",
               f"{len(log)} corrections: {len(good)} removed errors, {len(bad)} added errors, {len(log) - len(good) - len(bad)} "
-              "changed nothing the scoring sees (幺 for 要 inside numbers that qc.itn reads as 1 anyway).", "",
+              "changed nothing the scoring sees (幺 for 要 inside numbers that qc.pii.itn reads as 1 anyway).", "",
               "| call | ch | heard | written | seconds | p | pinyin distance | errors |", "|---|---|---|---|---|---|---|---|"]
     for c in log:
         lines.append(f"| {c['call']} | {c['channel']} | {c['original']} | {c['replacement']} | {c['start']:.2f}-{c['end']:.2f} | "

@@ -126,7 +126,7 @@ def role_ceiling(result, truth: dict) -> float | None:
 
 def enrolled_voiceprints(settings) -> dict:
     """The agents' voices enrolled from stereo calls that are not in the mono set: the dev set's agent and the samples'."""
-    from qc.enrolment import enrol
+    from qc.speakers.voiceprints import enrol
 
     return {
         "dev": enrol(settings, "dev-agent", [SAMPLES / "devset" / "dev01_social_card.flac", SAMPLES / "devset" / "dev02_housing_fund.flac"]),
@@ -154,12 +154,13 @@ def main() -> None:
     from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    from qc.audio import decode, mixdown, probe
+    from qc.audio.decode import decode, mixdown, probe
     from qc.config import load_settings
     from qc.evaluation import turns_annotation
-    from qc.pipeline import diarize_mono, score_call
+    from qc.pipeline import score_call
+    from qc.speakers.find import diarize_mono
     from qc.sources import read_meta
-    from qc.voiceprint import SpeakerEmbedder
+    from qc.speakers.embedding import SpeakerEmbedder
 
     # Roles are judged on the words as said: redaction placeholders ("[手机号]") match no reference text.
     base = load_settings()
@@ -247,7 +248,7 @@ def write_report(report: dict, voiceprint_threshold: float) -> None:
     lines = [f"# Diarization benchmark — {report['measured_at']}", "",
              "Engines: `windows` = CAM++ (ONNX) window embeddings + clustering into 2 voices (0.75 s turns); "
              "`pyannote` (the default) = the same voices, with turns, gaps and overlap placed at frame resolution "
-             "by pyannote.audio segmentation-3.0 (qc/frame_diarization.py; hyper-parameters tuned on the dev calls "
+             "by pyannote.audio segmentation-3.0 (qc/speakers/frames.py; hyper-parameters tuned on the dev calls "
              "with pyannote's Optimizer, bench/tune_diarization.py). DER from pyannote.metrics over the whole "
              "recording, pooled over the calls of a set (missed + false alarm + confusion over reference speech); "
              "unresolved calls (reported as one voice) are left out of DER and counted. Roles (mono calls, and the "
@@ -258,14 +259,14 @@ def write_report(report: dict, voiceprint_threshold: float) -> None:
              "by words of the right role. RTF: "
              "diarization seconds per audio second on this 2-core machine, models loaded.", "",
              "Tuning: the two hyper-parameters of the frame turns were tuned on the dev calls (devset/*) only. The "
-             "resegmentation's switch cost and uncertainty margin (qc/diarization.py) and the two-people rule of the frame "
-             "turns (TWO_PEOPLE_HEARD_S, qc/frame_diarization.py) were chosen looking at every set here, "
+             "resegmentation's switch cost and uncertainty margin (qc/speakers/windows.py) and the two-people rule of the frame "
+             "turns (TWO_PEOPLE_HEARD_S, qc/speakers/frames.py) were chosen looking at every set here, "
              "the real clip and the sample calls included, and so were dropping the rule that made a lone short window "
              "uncertain (2026.11.6) and giving a single word cut from the end of a speech unit to the rest of the "
-             "unit (qc.speakers.lone_edge_words_follow_unit, 2026.11.6); so were 2026.11.7's three changes: frames no "
-             "window heard follow the nearest heard voice when a local speaker is cut (qc/frame_diarization.py), a turn "
-             "is placed by the embedding of its stretch heard alone from 0.6 s (qc.diarization.solo_span), and a "
-             "sentence-final particle stays with its clause (qc.speakers.final_particles_follow_clause), each measured "
+             "unit (qc.speakers.assign.lone_edge_words_follow_unit, 2026.11.6); so were 2026.11.7's three changes: frames no "
+             "window heard follow the nearest heard voice when a local speaker is cut (qc/speakers/frames.py), a turn "
+             "is placed by the embedding of its stretch heard alone from 0.6 s (qc.speakers.windows.solo_span), and a "
+             "sentence-final particle stays with its clause (qc.speakers.assign.final_particles_follow_clause), each measured "
              "on all these sets, the distinct voices included; so none of the sets is held out for them.", "",
              *([f"`{DISTINCT}`: six dev-call scripts spoken by two real people, a man and a woman (their recorded "
                 "Mandarin syllables, Debian gcin-voice, joined by audio_samples/make_realvoice.py: robotic prosody), "
@@ -313,8 +314,8 @@ def stereo_calls(settings) -> dict:
     from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    from qc.audio import decode, probe
-    from qc.diarization import speech_regions
+    from qc.audio.decode import decode, probe
+    from qc.speakers.windows import speech_regions
     from qc.evaluation import turns_annotation
     from qc.pipeline import score_call
     from qc.sources import read_meta
@@ -362,14 +363,14 @@ def stereo_calls(settings) -> dict:
 def real_voice_similarity(settings) -> list[dict]:
     """Voiceprint cosines between real voices: each speaker of the real clip, alone (overlapped speech cut
     out), in the first and in the second part of the clip, embedded as enrolment does
-    (qc.enrolment.speech_embedding). The only real voices here; the thresholds in qc.config are checked
+    (qc.speakers.voiceprints.speech_embedding). The only real voices here; the thresholds in qc.config are checked
     against these."""
     from pyannote.core import Segment
 
-    from qc.audio import decode, mixdown, probe
-    from qc.enrolment import speech_embedding
+    from qc.audio.decode import decode, mixdown, probe
+    from qc.speakers.voiceprints import speech_embedding
     from qc.evaluation import turns_annotation
-    from qc.voiceprint import SpeakerEmbedder
+    from qc.speakers.embedding import SpeakerEmbedder
 
     embedder = SpeakerEmbedder(settings.models_dir)
     out = []
@@ -401,10 +402,10 @@ def long_recording(minutes: float) -> None:
     warnings.filterwarnings("ignore")
     import soundfile
 
-    from qc.audio import decode, mixdown, probe
+    from qc.audio.decode import decode, mixdown, probe
     from qc.config import load_settings
-    from qc.pipeline import diarize_mono
-    from qc.voiceprint import SpeakerEmbedder
+    from qc.speakers.find import diarize_mono
+    from qc.speakers.embedding import SpeakerEmbedder
 
     settings = load_settings()
     pieces, offset = [], 0.0

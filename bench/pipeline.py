@@ -32,9 +32,10 @@ sys.path.insert(0, str(ROOT))
 def run_one(name: str, beam_size: int) -> dict:
     """Score one sample in this process and return timings, memory and the result."""
     from qc.config import load_settings
-    from qc.pipeline import get_transcriber, score_call
+    from qc.pipeline import score_call
+    from qc.speech.transcribe import get_transcriber
     from qc.sources import read_meta
-    from qc.voiceprint import SpeakerEmbedder
+    from qc.speakers.embedding import SpeakerEmbedder
 
     truth = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
     path = SAMPLES / truth["audio"]

@@ -4,7 +4,7 @@ Tuning set: the 24 dev calls (audio_samples/devset), mixed to mono, 8 kHz, two a
 calls and the real pyannote clip are left out: bench/diarization.py reports them as calls the values were not
 tuned on. Objective: DER at collar 0.25 over the whole set (pyannote.metrics). Each call's window diarization
 and segmentation are computed once; a trial only re-assigns and reconstructs. Writes
-reports/bench/diarization_tuning.json; copy the best values into qc.frame_diarization.TUNED.
+reports/bench/diarization_tuning.json; copy the best values into qc.speakers.frames.TUNED.
 
     .venv/bin/python bench/tune_diarization.py [iterations]
 """
@@ -31,12 +31,12 @@ def main(iterations: int = 60) -> None:
     from pyannote.pipeline import Optimizer
 
     from diarization import cases
-    from qc.audio import decode, mixdown, probe
+    from qc.audio.decode import decode, mixdown, probe
     from qc.config import load_settings
-    from qc.diarization import diarize
+    from qc.speakers.windows import diarize
     from qc.evaluation import turns_annotation
-    from qc.frame_diarization import TUNED, frame_pipeline
-    from qc.voiceprint import SpeakerEmbedder
+    from qc.speakers.frames import TUNED, frame_pipeline
+    from qc.speakers.embedding import SpeakerEmbedder
 
     settings = load_settings()
     embedder = SpeakerEmbedder(settings.models_dir)

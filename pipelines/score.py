@@ -1,8 +1,9 @@
 """The scoring flow: recordings in, results in DuckDB, a summary out.
 
-``score_calls`` maps the ``score-call`` task over recordings on a thread pool (CTranslate2 releases
+``score_calls`` maps the ``listen`` task over recordings on a thread pool (CTranslate2 releases
 the GIL, and threads share one loaded Whisper model), retries transient errors, and isolates every
-call: one bad file is one failed row, never a failed run. Only the flow thread writes to DuckDB.
+call: one bad file is one failed row, never a failed run. Only the flow thread touches DuckDB: it
+judges each heard call with the store's history (``qc.judge``) and writes it.
 Runs with no Prefect server (ephemeral mode) by default; the same flow runs on a work pool.
 """
 
@@ -20,14 +21,16 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from qc import PIPELINE_VERSION
-from qc.audio import file_sha256
+from qc.audio.decode import file_sha256
 from qc.config import Settings, load_settings
-from qc.enrolment import load_all as load_voiceprints
-from qc.errors import TransientError
+from qc.speakers.voiceprints import load_all as load_voiceprints
+from qc.errors import ConfigError, TransientError
 from qc.metadata import BadMetadata
-from qc.pipeline import failed_result, get_transcriber, score_call, with_history, with_tone
-from qc.records import CallMeta, CallResult
+from qc.judge import HeardCall, judge
+from qc.pipeline import listen
+from qc.records import CallMeta, CallResult, failed_result
 from qc.sources import call_id_for, read_meta
+from qc.speech.transcribe import get_transcriber
 from qc.store import StorageError, Store, StoreBusy
 
 from pipelines.runtime import prefect_api
@@ -63,15 +66,15 @@ def _retry_only_transient(task, task_run, state) -> bool:
 
 
 @task(
-    name="score-call",
+    name="hear-call",
     retries=2,
     retry_delay_seconds=[2, 10],
     retry_condition_fn=_retry_only_transient,
     cache_policy=NO_CACHE,
-    task_run_name="score {path.name}",
+    task_run_name="hear {path.name}",
 )
-def score_call_task(path: Path, meta: CallMeta, settings: Settings) -> CallResult:
-    return score_call(path, meta, settings)
+def listen_task(path: Path, meta: CallMeta, settings: Settings) -> HeardCall:
+    return listen(path, meta, settings)
 
 
 @task(name="load-models", cache_policy=NO_CACHE)
@@ -118,17 +121,18 @@ def score_calls(
             if meta.agent_id in voiceprints:
                 meta = replace(meta, agent_voiceprint=voiceprints[meta.agent_id].vector)
         except Exception as exc:  # noqa: BLE001 - bad metadata fails this call only
-            _record(settings, summary, failed_result(_safe_call_id(path), path, defaults or CallMeta(), "metadata", str(exc)), on_result)
+            _record(settings, summary, HeardCall(failed_result(_safe_call_id(path), path, defaults or CallMeta(), "metadata", str(exc))),
+                    on_result)
             continue
-        futures[score_call_task.submit(path, meta, settings)] = (path, meta)
+        futures[listen_task.submit(path, meta, settings)] = (path, meta)
     for future in as_completed(list(futures)):
         path, meta = futures[future]
         try:
-            result = future.result()
+            heard = future.result()
         except Exception as exc:  # noqa: BLE001 - isolate the call, keep the batch going
             logger.error("%s: unexpected error: %s", path, exc)
-            result = failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}")
-        _record(settings, summary, result, on_result)
+            heard = HeardCall(failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}"))
+        _record(settings, summary, heard, on_result)
     summary.wall_seconds = round(time.perf_counter() - began, 2)
     logger.info(
         "scored %d, failed %d, skipped %d; %.0f s of audio in %.0f s",
@@ -137,24 +141,19 @@ def score_calls(
     return summary
 
 
-def _with_store_history(store: Store, result: CallResult, settings: Settings) -> CallResult:
-    """What only the writer knows: earlier calls from the same number, and the agent's tone baseline."""
-    if result.status != "scored":
-        return result
-    if result.meta.caller_hash:
-        prior = store.prior_calls(result.meta.caller_hash, result.case.case_type, result.meta.started_at, result.call_id)
-        result = with_history(result, prior, settings)
-    own, team = store.tone_baselines(result.meta.agent_id, result.meta.line)
-    return with_tone(result, own, team, settings)
-
-
-def _record(settings: Settings, summary: RunSummary, result: CallResult, on_result: Callable[[CallResult], None] | None) -> None:
+def _record(settings: Settings, summary: RunSummary, heard: HeardCall, on_result: Callable[[CallResult], None] | None) -> None:
+    """Judge the heard call with the store's history (the repeat count, the agent's tone baseline) and write it."""
+    result = heard.call
     try:
         with Store(settings.db_path) as store:
-            result = _with_store_history(store, result, settings)
+            result = judge(heard, store, settings)
             store.write([result])
     except (StorageError, StoreBusy):
         raise  # the store itself cannot take writes: stop the run, a re-run resumes
+    except ConfigError as exc:  # the line's rubric cannot be read: this call fails, saying what to change
+        result = failed_result(result.call_id, Path(result.path), CallMeta(), "config", str(exc))
+        with Store(settings.db_path) as store:
+            store.write([result])
     except Exception as exc:  # noqa: BLE001 - a result the store refuses fails that call, not the batch
         log.exception("%s: could not be stored", result.path)
         # Its metadata may be what the store refused: the failed row keeps none of it.

@@ -1,8 +1,10 @@
 """hotline-qc: quality control for every call of a government service hotline.
 
-The pipeline is a chain of small stages over typed records (see ``qc.records``):
-audio -> speakers -> speech -> rubric -> store. ``qc.pipeline.score_call`` runs them
-for one recording; ``pipelines/`` wraps that in Prefect flows.
+The pipeline is a chain of stages over typed records (``qc.records``), one folder each, in the order
+data flows: ``audio`` -> ``speech`` -> ``speakers`` -> ``pii`` -> ``tone`` (prosody) in a worker, then
+``judge`` (tone against the agent's baseline, ``rubric``) and ``store`` in the writer.
+``qc.pipeline`` lists them; ``pipelines/`` runs them as Prefect flows; ``web``, ``live`` and ``cli``
+are the shells people use.
 """
 
 import os as _os

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qc.text import normalise_for_match, to_script
+from qc.text.normalise import normalise_for_match, to_script
 
 # Spoken digits as hotline callers say them ("幺" is 1 on the phone, "两" is 2): both sides of a
 # comparison are mapped, so "幺二三四五" and "12345" count as the same text.

@@ -5,13 +5,16 @@ Stages never mutate a record: they return new ones (``dataclasses.replace``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from qc import PIPELINE_VERSION
+
 if TYPE_CHECKING:
-    from qc.correction import Correction
-    from qc.tone.call import HeardUtterance
+    from qc.speech.correction import Correction
     from qc.tone.records import CallTone, UtteranceTone
 
 Role = Literal["agent", "caller", "unknown"]
@@ -161,11 +164,9 @@ class CallResult:
     personal_data: tuple[PersonalData, ...] = ()
     # The unredacted utterances, only when the site keeps raw transcripts (privacy settings).
     raw_utterances: tuple[Utterance, ...] = ()
-    # Tone: each utterance's prosody, measured by the worker from the audio; scored against the agent's
-    # baseline by the writer (where the baselines live) into ``tones`` and ``call_tone``.
     # Words the recogniser wrote that were corrected to the line's vocabulary: (channel, correction).
     corrections: tuple[tuple[int | None, Correction], ...] = ()
-    heard: tuple[HeardUtterance, ...] = ()
+    # Tone, scored by the writer against the agent's baseline (qc.judge).
     tones: tuple[UtteranceTone, ...] = ()
     call_tone: CallTone | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -174,3 +175,22 @@ class CallResult:
     def flags(self) -> tuple[str, ...]:
         """Rubric items the call failed: what an inspector looks at first."""
         return tuple(v.item_id for v in self.verdicts if v.verdict == "fail")
+
+
+def failed_result(
+    call_id: str, path: Path, meta: CallMeta, stage: str, reason: str, info: AudioInfo | None = None,
+    stage_seconds: dict[str, float] | None = None,
+) -> CallResult:
+    logging.getLogger("qc.pipeline").warning("%s: %s failed: %s", path, stage, reason)
+    return CallResult(
+        call_id=call_id,
+        path=str(path),
+        status="failed",
+        meta=meta,
+        pipeline_version=PIPELINE_VERSION,
+        scored_at=datetime.now(timezone.utc),
+        audio=info,
+        failure_stage=stage,
+        failure_reason=reason,
+        stage_seconds=stage_seconds or {},
+    )

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from qc.config import Settings
 from qc.records import CallMeta, CallResult, Utterance, Word
-from qc.rubric import CallContext, Rubric, evaluate, load_rubric
+from qc.rubric import Rubric, load_rubric
 from qc.rubric.context import parse_readings
-from qc.pipeline import TONE_MEASURES
+from qc.judge import TONE_MEASURES, apply_rubric
 from qc.store import LazyRow, Store
 
 
@@ -78,13 +78,11 @@ def rescore_one(rubric: Rubric, call: dict) -> CallResult:
     utterances = tuple(utterance_from_row(u) for u in call["utterances"])
     meta = CallMeta(line=call["line"], agent_id=call["agent_id"], caller_hash=call["caller_hash"], started_at=call["started_at"])
     pinyin = tuple(parse_readings(row.get("pinyin"), row["text"]) for row in call["utterances"])
-    ctx = CallContext(
-        utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved",
+    judged = apply_rubric(
+        rubric, utterances, call["duration_s"] or 0.0, meta, roles_known=call["speakers_status"] != "unresolved",
+        repeat_count=call.get("repeat_count"), measures=measures_from_row(call),
         pinyin=pinyin if all(p is not None for p in pinyin) else None,
-        repeat_count=call.get("repeat_count"),
-        measures=measures_from_row(call),
     )
-    judged = evaluate(rubric, ctx)
     return CallResult(
         call_id=call["call_id"],
         path=call["path"],

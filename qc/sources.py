@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from qc.audio import AUDIO_SUFFIXES
+from qc.audio.decode import AUDIO_SUFFIXES
 from qc.errors import ConfigError
 from qc.metadata import FIELDS, BadMetadata, meta_from_values
 from qc.records import CallMeta

@@ -3,7 +3,7 @@ import wave
 import numpy as np
 import pytest
 
-from qc.audio import TARGET_RATE, decode, is_dual_mono, mixdown, probe
+from qc.audio.decode import TARGET_RATE, decode, is_dual_mono, mixdown, probe
 from qc.config import AudioLimits
 from qc.errors import BadRecording
 from tests.conftest import silence, voice, write
@@ -116,7 +116,7 @@ def test_three_hour_file_is_refused_from_the_header_without_decoding(tmp_path, m
     def must_not_decode(*_):
         raise AssertionError("a 3-hour file must be refused before it is decoded into memory")
 
-    monkeypatch.setattr("qc.audio._read", must_not_decode)
+    monkeypatch.setattr("qc.audio.decode._read", must_not_decode)
     with pytest.raises(BadRecording, match=r"3\.0 h long, over the limit"):
         decode(info, LIMITS)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from qc.cases import repeat_count, repeat_from_words, repeat_level
+from qc.rubric.cases import repeat_count, repeat_from_words, repeat_level
 from qc.records import Utterance
 
 

@@ -18,7 +18,7 @@ from qc.coaching.data import Scope, call_url, item_counts, parse_week, previous_
 from qc.coaching.i18n import item_title, labels, report_language
 from qc.coaching.render import find_chromium
 from qc.coaching.summary import agent_summary, team_summary
-from qc.cli_report import report
+from qc.cli.report import report
 from tests.coaching_site import (
     AGENTS, CALIBRATED_CALL, ITEMS, LAST_WEEK, MATCHED, NO_EVIDENCE, REVIEWED_CALL, WEEK, build_store, evidence_text, final_fails,
     results,

@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qc.audio import decode, mixdown, probe
+from qc.audio.decode import decode, mixdown, probe
 from qc.config import AudioLimits
-from qc.diarization import Diarization, SpeakerTurn, diarize, resegment, solo_span, uncertain_spans, viterbi
+from qc.speakers.windows import Diarization, SpeakerTurn, diarize, resegment, solo_span, uncertain_spans, viterbi
 from qc.evaluation import diarization_error_rate
-from qc.voiceprint import SpeakerEmbedder
+from qc.speakers.embedding import SpeakerEmbedder
 from tests.conftest import SAMPLES, ground_truth
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -121,7 +121,7 @@ def test_a_third_voice_is_reported_and_two_voice_calls_are_not(embedder):
 
 
 def test_many_windows_are_embedded_in_bounded_batches_with_the_same_result(embedder):
-    from qc import voiceprint
+    from qc.speakers import embedding as voiceprint
 
     audio, _ = load("en_mono_16k_pyannote_sample")
     windows = [(t, t + 1.5) for t in np.arange(0.0, 28.0, 0.2)][: voiceprint.MAX_BATCH * 2 + 3]

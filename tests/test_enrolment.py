@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from qc.enrolment import EnrolmentError, enrol
+from qc.speakers.voiceprints import EnrolmentError, enrol
 from qc.pipeline import score_call
 from qc.records import CallMeta
 from qc.sources import read_meta

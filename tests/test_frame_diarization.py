@@ -7,13 +7,13 @@ import pytest
 from pyannote.core import Segment, SlidingWindow, SlidingWindowFeature, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from qc.audio import decode, mixdown, probe
+from qc.audio.decode import decode, mixdown, probe
 from qc.config import AudioLimits
-from qc.diarization import Diarization, SpeakerTurn, diarize
+from qc.speakers.windows import Diarization, SpeakerTurn, diarize
 from qc.evaluation import turns_annotation
-from qc.frame_diarization import FrameDiarization, assign_local_speakers, frame_pipeline, refine
+from qc.speakers.frames import FrameDiarization, assign_local_speakers, frame_pipeline, refine
 from qc.models import segmentation_model
-from qc.voiceprint import SpeakerEmbedder
+from qc.speakers.embedding import SpeakerEmbedder
 from tests.conftest import SAMPLES, ground_truth
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -146,7 +146,7 @@ def test_the_segmentation_weights_come_from_the_package_and_are_checked():
 def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embedding(embedder, real_clip):
     from dataclasses import replace
 
-    from qc.diarization import place_turns_by_voice
+    from qc.speakers.windows import place_turns_by_voice
 
     _, signal, _, refined = real_clip
     refined = place_turns_by_voice(signal, refined, embedder)
@@ -160,7 +160,7 @@ def test_a_long_turn_labelled_with_the_wrong_voice_is_placed_by_its_own_embeddin
 def test_a_turn_talked_over_throughout_is_not_placed_by_its_embedding(embedder, real_clip):
     from dataclasses import replace
 
-    from qc.diarization import place_turns_by_voice
+    from qc.speakers.windows import place_turns_by_voice
 
     _, signal, _, refined = real_clip
     refined = place_turns_by_voice(signal, refined, embedder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qc.itn import normalise_numbers, parse_cardinal, spoken_digits_to_arabic
+from qc.pii.itn import normalise_numbers, parse_cardinal, spoken_digits_to_arabic
 
 # (spoken, expected). The module docstring reports the score on this list.
 CASES = [

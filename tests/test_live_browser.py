@@ -22,15 +22,15 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
 
 def _usual_voice(settings):
     """A007's baseline as the nightly batch would have built it from calm calls: the calm turns here."""
-    from qc.pipeline import score_call
+    from qc.pipeline import listen
     from qc.records import CallMeta
     from qc.sources import read_meta
     from qc.tone import AgentBaseline, update_baseline
 
-    result = score_call(CALL, read_meta(CALL, CallMeta()), settings)
+    heard = listen(CALL, read_meta(CALL, CallMeta()), settings)
     truth = ground_truth("zh_stereo_8k_agitated_distress")
     agitated = [truth["turns"][i] for i in truth["tone"]["agitated_agent_turns"]]
-    calm = [h.features for h, u in zip(result.heard, result.utterances)
+    calm = [h.features for h, u in zip(heard.prosody, heard.call.utterances)
             if u.role == "agent" and not any(min(u.end, t["end"]) > max(u.start, t["start"]) for t in agitated)]
     return update_baseline(AgentBaseline("A007"), calm * 8)
 

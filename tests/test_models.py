@@ -6,7 +6,7 @@ import pytest
 
 from qc.errors import ConfigError, ModelUnavailable
 from qc.models import ModelSource, assemble, load_registry, resolve_whisper_folder
-from qc.speech import decoding_language
+from qc.speech.transcribe import decoding_language
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -84,7 +84,7 @@ def test_offline_environment_is_set_by_the_package():
 
 
 def test_line_vocabulary_file_is_read_for_hints(tmp_path):
-    from qc.speech import load_vocabulary
+    from qc.speech.transcribe import load_vocabulary
 
     terms = load_vocabulary(Path(__file__).resolve().parents[1] / "rubrics" / "vocabulary" / "12345.txt")
     assert "社保卡" in terms and "12345" in terms and not any(t.startswith("#") for t in terms)

@@ -278,17 +278,22 @@ def test_a_live_connection_waiting_for_the_store_does_not_hold_up_other_requests
 def test_a_result_the_store_refuses_fails_that_call_and_the_batch_goes_on(tmp_path):
     from pipelines.score import RunSummary, _record
     from qc.config import load_settings
+    from qc.judge import HeardCall
 
     settings = load_settings(db_path=tmp_path / "qc.duckdb")
     summary = RunSummary()
-    bad = replace(result("bad1"), meta=CallMeta(line=12345, agent_id="A001"))  # a number got past the edge somehow
-    _record(settings, summary, bad, None)
-    _record(settings, summary, result("good1"), None)
-    assert (summary.scored, summary.failed) == (1, 1)
+    # Numbers got past the edge somehow: a line the writer cannot judge, an agent the store cannot write.
+    unknown_line = replace(result("bad1"), meta=CallMeta(line=12345, agent_id="A001"))
+    unwritable = replace(result("bad2"), meta=CallMeta(line="12345", agent_id="A001", caller_hash=12345))
+    _record(settings, summary, HeardCall(unknown_line), None)
+    _record(settings, summary, HeardCall(unwritable), None)
+    _record(settings, summary, HeardCall(result("good1")), None)
+    assert (summary.scored, summary.failed) == (1, 2)
     with Store(settings.db_path, read_only=True) as store:
         rows = store.con.execute("SELECT call_id, status, failure_stage, failure_reason FROM calls ORDER BY call_id").fetchall()
-    assert rows[0][:3] == ("bad1", "failed", "store") and "could not be stored" in rows[0][3]
-    assert rows[1][:2] == ("good1", "scored")
+    assert rows[0][:3] == ("bad1", "failed", "config") and "not configured" in rows[0][3]
+    assert rows[1][:3] == ("bad2", "failed", "store") and "could not be stored" in rows[1][3]
+    assert rows[2][:2] == ("good1", "scored")
 
 
 def test_the_cli_names_the_busy_holder_for_a_program_outside_hotline_qc(tmp_path):

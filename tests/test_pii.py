@@ -737,7 +737,7 @@ def _sample_calls():
 
 @pytest.mark.parametrize("path", _sample_calls(), ids=lambda p: p.stem)
 def test_sample_calls_numbers(path: Path) -> None:
-    from qc.itn import spoken_digits_to_arabic
+    from qc.pii.itn import spoken_digits_to_arabic
 
     turns = json.loads(path.read_text(encoding="utf-8"))["turns"]
     utts = [Utterance(t["speaker"], "unknown", t["start"], t["end"], t["text"]) for t in turns]

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from qc.rubric.pinyin import (
+from qc.text.pinyin import (
     DEFAULT_THRESHOLD,
     HOMOPHONE,
     INSERTION_COST,

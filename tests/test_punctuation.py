@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qc.evaluation import normalise_for_cer
-from qc.punctuation import PunctuationOptions, punctuate
+from qc.speech.punctuation import PunctuationOptions, punctuate
 from qc.records import Word
 
 

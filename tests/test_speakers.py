@@ -1,13 +1,13 @@
-from qc.diarization import Diarization, SpeakerTurn
+from qc.speakers.windows import Diarization, SpeakerTurn
 from qc.records import Word
-from qc.speakers import (
+from qc.speakers.assign import (
     assign_mono_roles,
     diarized_utterances,
     speech_units,
     stereo_utterances,
     swapped_channel_warning,
 )
-from qc.speech import Segment
+from qc.speech.transcribe import Segment
 
 CUES = ["请问有什么可以帮", "12345", "how can i help"]
 

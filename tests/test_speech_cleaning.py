@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace as Decoded
 
 from qc.config import AsrConfig
-from qc.correction import CorrectionOptions, Corrector
-from qc.punctuation import PunctuationOptions
-from qc.speech import Cleaning, Transcriber, clean_segments
+from qc.speech.correction import CorrectionOptions, Corrector
+from qc.speech.punctuation import PunctuationOptions
+from qc.speech.transcribe import Cleaning, Transcriber, clean_segments
 
 
 def segment(start: float, *pieces: tuple[str, float, float, float]) -> Decoded:

@@ -1,4 +1,4 @@
-from qc.text import collapse_repetitions, is_phantom, normalise_for_match, to_script
+from qc.text.normalise import collapse_repetitions, is_phantom, normalise_for_match, to_script
 
 
 def test_traditional_to_simplified_and_to_hong_kong():

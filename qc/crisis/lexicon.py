@@ -200,7 +200,7 @@ def _is_han(char: str) -> bool:
 
 
 def _sound_index(phrases: list[Phrase]) -> tuple[dict[str, tuple[int, ...]], dict[int, int]]:
-    from qc.rubric.pinyin import sound_classes
+    from qc.text.pinyin import sound_classes
 
     by_class: dict[str, list[int]] = {}
     needed: dict[int, int] = {}
@@ -208,7 +208,7 @@ def _sound_index(phrases: list[Phrase]) -> tuple[dict[str, tuple[int, ...]], dic
         if phrase.han < 3 or phrase.han != len(phrase.text):
             continue
         classes = sound_classes(phrase.text)
-        # At similarity 0.85 (qc.rubric.pinyin) a sound-alike of 3-4 syllables keeps every syllable's class;
+        # At similarity 0.85 (qc.text.pinyin) a sound-alike of 3-4 syllables keeps every syllable's class;
         # a longer one may lose one.
         needed[i] = len(classes) if phrase.han <= 4 else max(2, len(classes) - 1)
         for c in classes:

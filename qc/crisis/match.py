@@ -12,14 +12,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qc.crisis.lexicon import CrisisLexicon, Phrase, match_form
+from qc.crisis.lexicon import CrisisLexicon, match_form
 
 # Sentence and clause ends in a transcript (the recogniser's and our punctuation).
 _SENTENCE_END = frozenset("。！？!?\n")
 _CLAUSE_END = frozenset("，,；;、：:…")
 _LATIN = re.compile(r"[a-z0-9']+")
 _TOKEN = re.compile(r"[a-z0-9']+|[^\s|a-z0-9']")
-# Sound-alike matching: at least this pinyin similarity (qc.rubric.pinyin), and only for phrases this long. Above the
+# Sound-alike matching: at least this pinyin similarity (qc.text.pinyin), and only for phrases this long. Above the
 # rubric's 0.85: at 0.85 a five-syllable phrase may lose one syllable entirely (整栋楼都做 for 整栋楼都震).
 SOUND_THRESHOLD = 0.9
 SOUND_MIN_HAN = 3
@@ -171,7 +171,7 @@ def _sound_candidates(norm: str, lexicon: CrisisLexicon) -> list[int]:
     First the phrases whose sound classes the text holds nearly all of; then, for those, a stretch of the
     text where nearly every syllable of the phrase has its class at its place, give or take one character.
     """
-    from qc.rubric.pinyin import char_sound_classes, sound_classes
+    from qc.text.pinyin import char_sound_classes, sound_classes
 
     han = "".join(c for c in norm if "\u3400" <= c <= "\u9fff")
     if len(han) < SOUND_MIN_HAN:
@@ -201,7 +201,7 @@ def _in_order(text: tuple[str, ...], phrase: tuple[str, ...], needed: int) -> bo
 
 
 def _sound_alikes(norm: str, lexicon: CrisisLexicon, candidates: list[int], exact: set[tuple[int, int]]):
-    from qc.rubric.pinyin import homophone_matches
+    from qc.text.pinyin import homophone_matches
 
     if not candidates:
         return []

@@ -13,17 +13,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from qc.audio import TARGET_RATE, resample
+from qc.audio.decode import TARGET_RATE, resample
 from qc.config import LineConfig, Settings
 from qc.crisis import LEVEL_RANK, Assessment, CallCrisis, assess_text
 from qc.crisis.voice import Turn, voice_cues
 from qc.live.endpointing import EndpointOptions, Endpointer, Segment
 from qc.live.protocol import LiveStart
-from qc.pipeline import protect
+from qc.pii.protect import protect
 from qc.records import CallMeta, Utterance, Word
 from qc.rubric import CallContext, Rubric
 from qc.rubric.evaluate import classify, evaluate_item
-from qc.speech import Transcriber, load_vocabulary
+from qc.speech.transcribe import Transcriber, load_vocabulary
 from qc.tone import AgentBaseline, BaselinePolicy, cool_down, update_baseline, utterance_alerts, utterance_tone
 from qc.tone.call import CALLER_MIN_UTTERANCES
 from qc.tone.records import ToneAlert

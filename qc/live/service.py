@@ -263,7 +263,7 @@ class LiveService:
 
 def live_transcriber(settings: Settings, parallel_calls: int = 1):
     """Whisper for the live path: the live beam size, one thread per utterance, ``parallel_calls`` at once."""
-    from qc.speech import Transcriber
+    from qc.speech.transcribe import Transcriber
 
     return Transcriber(settings.model_copy(update={
         "workers": parallel_calls,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from qc.audio import resample
+from qc.audio.decode import resample
 from qc.live.protocol import SUPPORTED_RATES, frame
 
 

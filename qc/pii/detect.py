@@ -2,9 +2,9 @@
 
 A caller reads a number in groups, Whisper cuts it into words and sometimes into two utterances, and the
 agent reads it back. So detection runs over each speaker's utterances joined in time order (a number
-may run on into the same speaker's next utterance). Numbers are read from ``qc.itn``'s digit groups by
+may run on into the same speaker's next utterance). Numbers are read from ``qc.pii.itn``'s digit groups by
 ``qc.pii.numbers`` in the original text; names, addresses, e-mail and plates are found in the text
-``qc.itn`` has written spoken digits in and mapped back to the original. Every finding is cut at utterance
+``qc.pii.itn`` has written spoken digits in and mapped back to the original. Every finding is cut at utterance
 boundaries (one ``PiiSpan`` per utterance it touches, sharing a ``group``) and given the times of the words
 under it. Names are collected from the whole call first, so the agent's "好的王先生" is found after the caller's "我姓王", and
 so are the places of an address the agent reads back in part.
@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from qc.itn import Normalised, normalise_numbers
+from qc.pii.itn import Normalised, normalise_numbers
 from qc.pii.align import word_char_spans, words_in
 from qc.pii.identifiers import find_identifiers
 from qc.pii.kinds import KINDS, PRIORITY, Hit

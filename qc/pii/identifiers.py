@@ -3,7 +3,7 @@ plates in a normalised transcript.
 
 A digit string is classified by its length and check digits first, and by the words just before it
 second: "订单号" or "工号" before a number makes it not personal, "电话" or "银行卡" lets a shorter or
-unchecked one through. E-mail and plates are found in text that has been through ``qc.itn.normalise_numbers``
+unchecked one through. E-mail and plates are found in text that has been through ``qc.pii.itn.normalise_numbers``
 ("幺二三四五六艾特qq点com" is "123456艾特qq点com"); their findings are in the normalised text's coordinates.
 """
 

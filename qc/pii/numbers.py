@@ -2,7 +2,7 @@
 
 A caller reads a number in groups and fills the pauses: "幺五二，嗯…六七三八。后面是四九零幺",
 "四三零幺零四，幺九九九年的，零七三幺，六五四零", "nine one double six, four two eight three", "幺三八杠
-二二六四杠九零七幺", and Whisper may put a full stop or an utterance break in the middle. ``qc.itn`` gives the
+二二六四杠九零七幺", and Whisper may put a full stop or an utterance break in the middle. ``qc.pii.itn`` gives the
 digit groups (spoken digits as digits, each with its place in the text, unjoined). Here groups are chained
 across the gaps a reader leaves between them: separators, fillers ("嗯", "对", "那个", "然后", "跟住係"),
 pointers ("后面是", "中间是", "最后四位是"), "年的" after a birth year, at most two sentence breaks, at most
@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qc.itn import DIGITS, ENGLISH_DIGITS, SERVICE_NUMBERS, DigitGroup
+from qc.pii.itn import DIGITS, ENGLISH_DIGITS, SERVICE_NUMBERS, DigitGroup
 from qc.pii.identifiers import classify_number, context_after, context_before
 from qc.pii.kinds import Hit
 from qc.pii.validate import is_date_like, is_hk_id
@@ -101,7 +101,7 @@ class _Unit:
 
 def find_numbers(text: str, groups: tuple[DigitGroup, ...] | list[DigitGroup], region: str = "cn") -> list[Hit]:
     """ID, phone and card numbers and Hong Kong IDs in ``text``, whose digit groups are ``groups``
-    (``qc.itn.normalise_numbers(text).groups``)."""
+    (``qc.pii.itn.normalise_numbers(text).groups``)."""
     units = _units(text, groups)
     hits: list[Hit] = []
     for chain in _chains(text, units):

@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 
 from qc.records import CallMeta, Evidence, Utterance
 from qc.rubric.schema import Window
-from qc.text import normalise_for_match, to_script
+from qc.text.normalise import normalise_for_match, to_script
 
 # Silences shorter than this are the normal rhythm of a conversation, not "dead air".
 MIN_GAP_S = 0.05
@@ -24,7 +24,7 @@ def match_form(text: str) -> str:
 
 def stored_readings(text: str) -> str:
     """An utterance's pinyin as stored beside its transcript: one syllable per match-form character."""
-    from qc.rubric.pinyin import readings
+    from qc.text.pinyin import readings
 
     return " ".join(r or "_" for r in readings(match_form(text)))
 
@@ -110,7 +110,7 @@ class CallContext:
         """The scope's pinyin search index, from each utterance's reading in context (cached per text)."""
         text, starts, index = self._scopes[scope]
         if index is None:
-            from qc.rubric.pinyin import build_index, readings
+            from qc.text.pinyin import build_index, readings
 
             syllables: list[str | None] = []
             for k, i in enumerate(scope):
@@ -134,7 +134,7 @@ class CallContext:
         if not fuzzy:
             pos = text.find(wanted)
             return self._hit_at(scope, starts, pos, pos + len(wanted), phrase, 1.0) if pos >= 0 else None
-        from qc.rubric.pinyin import homophone_matches
+        from qc.text.pinyin import homophone_matches
 
         matches = homophone_matches(text, wanted, threshold or self.fuzzy_threshold, self._pinyin_index(scope))
         for m in sorted(matches, key=lambda m: (-m.score, m.start)):
@@ -157,7 +157,7 @@ class CallContext:
         if pos >= 0:
             return PhraseHit(index, pos, pos + len(wanted), phrase, 1.0)
         if fuzzy:
-            from qc.rubric.pinyin import best_match
+            from qc.text.pinyin import best_match
 
             match = best_match(text, wanted, threshold or self.fuzzy_threshold)
             if match is not None:

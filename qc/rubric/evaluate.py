@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
-from qc.cases import repeat_level
+from qc.rubric.cases import repeat_level
 from qc.records import Alert, CaseInfo, Evidence, Verdict
 from qc.rubric.conditions import Outcome, describe, holds
 from qc.rubric.context import CallContext

@@ -19,7 +19,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from qc.cases import REPEAT_WINDOW_DAYS
+from qc.rubric.cases import REPEAT_WINDOW_DAYS
 from qc.errors import QCError
 from qc.records import CallResult
 from qc.store.database import database

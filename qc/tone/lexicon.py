@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from qc.config import PROJECT_ROOT
 from qc.errors import ConfigError
-from qc.text import to_script
+from qc.text.normalise import to_script
 from qc.tone.records import CueHit, TextCues
 
 DEFAULT_LEXICON = PROJECT_ROOT / "rubrics" / "lexicon" / "tone.yaml"

@@ -43,7 +43,7 @@ class OnnxEmotionModel:
     threads: int = 1
 
     def predict(self, signal: np.ndarray, sample_rate: int) -> dict[str, float]:
-        from qc.audio import resample
+        from qc.audio.decode import resample
         from qc.models import onnx_session
 
         waveform = resample(np.asarray(signal, dtype=np.float32).reshape(-1), sample_rate, self.sample_rate)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from qc.accounts import User
 from qc.audit import record as audit
 from qc.errors import QCError
-from qc.playback import encode_flac, peaks, playback_channels
+from qc.audio.playback import encode_flac, peaks, playback_channels
 from qc.review import ReviewError, close_appeal_rescored, file_appeal, save_review
 from qc.store import personal_data_times
 from qc.web import data

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from qc.records import Word
-from qc.rubric.pinyin import readings, syllable_similarity
+from qc.text.pinyin import readings, syllable_similarity
 
 __all__ = ["Correction", "CorrectionOptions", "Corrector"]
 
@@ -26,7 +26,7 @@ __all__ = ["Correction", "CorrectionOptions", "Corrector"]
 HOMOPHONE = 0.95
 # Confusions of the telephone band (the energy above 3.4 kHz that tells s from x and sh, or f from h,
 # is cut) and of unaspirated/aspirated pairs under μ-law noise, beyond the accent pairs that
-# qc.rubric.pinyin already credits (zh/z, ch/c, sh/s, n/l, f/h, r/l, an/ang, en/eng, in/ing ...).
+# qc.text.pinyin already credits (zh/z, ch/c, sh/s, n/l, f/h, r/l, an/ang, en/eng, in/ing ...).
 TELEPHONE = 0.7
 # Pairs are of pypinyin's strict initials and finals (yu -> "" + "v"); the accent pairs are repeated so
 # that one accent and one telephone confusion in a syllable still count.

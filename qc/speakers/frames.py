@@ -1,6 +1,6 @@
 """Mono diarization at frame resolution, on pyannote.audio: when each voice starts, stops and overlaps.
 
-``qc.diarization`` decides who is who: CAM++ embeddings of 1.5 s windows, centred on the call and split in
+``qc.speakers.windows`` decides who is who: CAM++ embeddings of 1.5 s windows, centred on the call and split in
 two. That holds when the two voices are alike, where pyannote's own pipeline fails (its segmentation puts two
 alike voices under one local speaker, and clustering cannot undo it: DER 57 % on such calls, see
 ../shared/DESIGN.md). But windows place a turn change only to the nearest 0.75 s, miss quiet starts and
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qc.diarization import Diarization, SpeakerTurn
+from qc.speakers.windows import Diarization, SpeakerTurn
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # torchcodec's FFmpeg warning: audio is always passed in memory

@@ -11,10 +11,10 @@ from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
 
-from qc.diarization import Diarization, merged_spans
+from qc.speakers.windows import Diarization, merged_spans
 from qc.records import Role, Utterance, Word
-from qc.speech import Segment
-from qc.text import normalise_for_match
+from qc.speech.transcribe import Segment
+from qc.text.normalise import normalise_for_match
 
 # A pause this long inside one speaker's speech starts a new utterance.
 MAX_PAUSE_S = 1.2

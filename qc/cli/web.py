@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from qc.accounts import ROLES, AccountError, add_agent, add_user, create_token, list_users, revoke_token, set_active, set_password
-from qc.cli_common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
+from qc.cli.common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
 
 users_app = QcTyper(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
 tokens_app = QcTyper(help="API tokens for machine clients (they act with a user's role).", no_args_is_help=True)
@@ -132,7 +132,7 @@ def agents_enroll(
     Calls of that agent are then checked: on stereo calls the agent channel must sound like them
     (else a warning: someone else may be using the login); on mono calls their voice picks the agent.
     """
-    from qc.enrolment import EnrolmentError, enrol, save
+    from qc.speakers.voiceprints import EnrolmentError, enrol, save
 
     settings = settings_from(config, db)
     try:

@@ -1,6 +1,6 @@
 """Tolerant phrase matching in pinyin space: Whisper writes homophones (咨询→资讯, 补办→不办, 工地→公帝).
 
-Texts and phrases arrive already normalised (``qc.text.normalise_for_match``). An exact substring always
+Texts and phrases arrive already normalised (``qc.text.normalise.normalise_for_match``). An exact substring always
 counts (score 1.0). Otherwise windows of the phrase's length, and of one syllable more or less, are compared
 syllable by syllable on tone-less pinyin, with partial credit for the confusions of telephone Mandarin.
 Tolerance is for Han characters only: letters, digits and characters pypinyin cannot read must be identical.

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qc.cli_common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
+from qc.cli.common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
 from qc.errors import QCError
 from qc.records import CallMeta, CallResult
 
@@ -192,7 +192,7 @@ def export_audio(
     Every span where an ID, phone or card number, address or name was heard is silenced (with a
     margin), on every channel: what inspectors play back, instead of the raw recording.
     """
-    from qc.playback import encode_flac, playback_channels
+    from qc.audio.playback import encode_flac, playback_channels
     from qc.store import Store
 
     settings = settings_from(config, db)
@@ -440,14 +440,14 @@ def rescore(
 
 
 def _register_web_commands() -> None:
-    from qc import cli_web
+    from qc.cli import web as cli_web
 
     app.add_typer(cli_web.users_app, name="users")
     app.add_typer(cli_web.tokens_app, name="tokens")
     app.add_typer(cli_web.agents_app, name="agents")
     app.add_typer(cli_web.live_app, name="live")
     app.command("serve")(cli_web.serve)
-    from qc import cli_report
+    from qc.cli import report as cli_report
 
     app.command("report")(cli_report.report)
 

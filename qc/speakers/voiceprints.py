@@ -1,6 +1,6 @@
 """Agents' voiceprints: enrol from recordings, match a call's voices against them.
 
-A voiceprint is the mean CAM++ embedding (``qc.voiceprint``) of an agent's speech, normalised.
+A voiceprint is the mean CAM++ embedding (``qc.speakers.embedding``) of an agent's speech, normalised.
 Raw embeddings carry the recording chain as well as the voice (the same voice scored 0.61 between a
 16 kHz and an 8 kHz recording of our samples), so enrol from recordings made by the same recorder
 as the calls. On 8 kHz calls we measured 0.94-0.98 for the same voice across calls and 0.79-0.88
@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from qc.audio import decode, probe
+from qc.audio.decode import decode, probe
 from qc.config import Settings
-from qc.diarization import speech_regions, windows_over
+from qc.speakers.windows import speech_regions, windows_over
 from qc.errors import QCError
-from qc.voiceprint import MODEL, SpeakerEmbedder
+from qc.speakers.embedding import MODEL, SpeakerEmbedder
 
 
 class EnrolmentError(QCError):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from qc.audio import TARGET_RATE, decode, muted, probe
+from qc.audio.decode import TARGET_RATE, decode, muted, probe
 from qc.config import AudioLimits
 from qc.pii import mute_ranges
 

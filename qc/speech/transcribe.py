@@ -1,9 +1,9 @@
 """Speech to text with faster-whisper: words with times, one script, no phantom lines.
 
 After decoding, each segment is cleaned in order: phantom lines dropped and repetition loops cut
-(qc.text), the line's script applied (OpenCC), homophones of the line's vocabulary put right where the
-decoder was unsure (qc.correction), and Chinese punctuation set from pauses and particles
-(qc.punctuation). Each step is measured in reports/bench/asr.md.
+(qc.text.normalise), the line's script applied (OpenCC), homophones of the line's vocabulary put right where the
+decoder was unsure (qc.speech.correction), and Chinese punctuation set from pauses and particles
+(qc.speech.punctuation). Each step is measured in reports/bench/asr.md.
 
 The ASR path never imports torch: faster-whisper runs on CTranslate2 and its Silero VAD on
 onnxruntime, so scoring stereo recordings needs neither.
@@ -12,6 +12,7 @@ onnxruntime, so scoring stereo recordings needs neither.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,12 +20,13 @@ from typing import Iterable
 
 import numpy as np
 
-from qc.config import AsrConfig, Settings
-from qc.correction import Correction, CorrectionOptions, Corrector
+from qc.audio.decode import DecodedAudio
+from qc.config import AsrConfig, LineConfig, Settings
+from qc.speech.correction import Correction, CorrectionOptions, Corrector
 from qc.models import resolve_whisper_folder, whisper_model
-from qc.punctuation import PunctuationOptions, punctuate
+from qc.speech.punctuation import PunctuationOptions, punctuate
 from qc.records import Word
-from qc.text import collapse_repetitions, is_phantom, to_script
+from qc.text.normalise import collapse_repetitions, is_phantom, to_script
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class Transcript:
     language_probability: float | None
     segments: tuple[Segment, ...]
     warnings: tuple[str, ...] = ()
-    # Every homophone the vocabulary put right (qc.correction), for the pipeline to store and inspectors to check.
+    # Every homophone the vocabulary put right (qc.speech.correction), for the pipeline to store and inspectors to check.
     corrections: tuple[Correction, ...] = ()
 
 
@@ -188,6 +190,27 @@ def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = Fals
         log_prob_threshold=LOG_PROB_THRESHOLD,
         no_speech_threshold=0.6,
     )
+
+
+_TRANSCRIBERS: dict[str, Transcriber] = {}
+_TRANSCRIBERS_LOCK = threading.Lock()
+
+
+def get_transcriber(settings: Settings) -> Transcriber:
+    """One Transcriber (and so one loaded model) per process and ASR configuration."""
+    key = f"{settings.asr.model_dump_json()}|{settings.workers}|{settings.models_dir}|{settings.model_cache_dir}"
+    with _TRANSCRIBERS_LOCK:
+        if key not in _TRANSCRIBERS:
+            _TRANSCRIBERS[key] = Transcriber(settings)
+        return _TRANSCRIBERS[key]
+
+
+def transcribe_call(audio: DecodedAudio, line: LineConfig, transcriber: Transcriber) -> dict[int, Transcript]:
+    """Each channel's transcript in the line's language and script; the line's terms correct it, and hint
+    the decoder where ``asr.vocabulary`` says so."""
+    terms = load_vocabulary(transcriber.rubrics_dir / line.vocabulary) if line.vocabulary else ()
+    return {channel: transcriber.transcribe(signal, line.language, line.script, audio.narrowband, terms)
+            for channel, signal in enumerate(audio.channels)}
 
 
 def load_vocabulary(path: "Path | None") -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Speaker embeddings (CAM++ zh/en via onnxruntime): who a stretch of speech sounds like.
 
-Features are computed once per call (``qc.fbank``) and sliced per window, then every window is
+Features are computed once per call (``qc.speakers.fbank``) and sliced per window, then every window is
 embedded in one batched run. Used by diarization now; agent voiceprint enrolment builds on it.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qc.fbank import kaldi_fbank
+from qc.speakers.fbank import kaldi_fbank
 from qc.models import onnx_session, shipped_model_file
 
 MODEL = "campplus-zh-en"

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from qc.cli_common import ConfigOpt, DbOpt, console, err, settings_from
+from qc.cli.common import ConfigOpt, DbOpt, console, err, settings_from
 
 
 def report(

@@ -1,13 +1,13 @@
 """Who spoke when on a mono call: two speakers, or an honest "unresolved".
 
 Speech found by Silero VAD is cut into 1.5 s windows every 0.75 s; each window gets a CAM++ speaker
-embedding (``qc.voiceprint``, onnxruntime, no torch); the embeddings are centred on the call's mean
+embedding (``qc.speakers.embedding``, onnxruntime, no torch); the embeddings are centred on the call's mean
 (what is common to both voices, the line and the codec, drops out) and split into two groups by
 average-linkage clustering on cosine distance. When the groups are not clearly apart (silhouette
 under a threshold, or one "speaker" with almost no speech) the call is reported unresolved rather
 than guessed. The windows are then labelled again in sequence (``resegment``: a two-state HMM, Viterbi),
 and the stretches only doubtful windows (about as close to both voices) heard are marked uncertain.
-``qc.frame_diarization`` places these two voices' turns at frame resolution with pyannote.audio, and
+``qc.speakers.frames`` places these two voices' turns at frame resolution with pyannote.audio, and
 ``place_turns_by_voice`` re-checks each long turn against the voices.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from qc.voiceprint import SpeakerEmbedder
+from qc.speakers.embedding import SpeakerEmbedder
 
 SAMPLE_RATE = 16000
 WINDOW_S = 1.5
@@ -45,7 +45,7 @@ PLACEMENT_MARGIN = 0.3
 SWITCH_PENALTY = 0.1
 RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
 # A window whose cosines to the two voices differ by less than this is uncertain: what only such windows heard does
-# not overrule pyannote's segmentation (qc.frame_diarization). A margin of 0.3: mono calls 5.3 -> 4.4 % DER,
+# not overrule pyannote's segmentation (qc.speakers.frames). A margin of 0.3: mono calls 5.3 -> 4.4 % DER,
 # mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %).
 # A lone window over a short stretch of speech is not uncertain for being lone: that is how a short reply between
 # the other person's sentences is heard ("哪个路口？"). Marking such windows uncertain (2026.11.5) lost those replies

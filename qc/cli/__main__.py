@@ -1,0 +1,3 @@
+from qc.cli.main import app
+
+app()
