@@ -63,15 +63,14 @@ class AsrConfig(BaseModel):
     # initial prompt. Chosen by measurement (bench/asr.py).
     vocabulary: Literal["off", "hotwords", "prompt"] = "off"
     # After decoding: replace a stretch of words that sounds like a term of the line's vocabulary, only
-    # where the decoder itself was unsure of those words (bench/asr.py: -29.5 % CER with the rest).
+    # where the decoder itself was unsure of those words (reports/bench/asr.md).
     correction: bool = True
     correction_max_probability: float = Field(0.7, gt=0, le=1)  # a homophone: every sound the same
     correction_max_probability_near: float = Field(0.35, gt=0, le=1)  # a sound changes too
     correction_min_similarity: float = Field(0.85, gt=0, le=1)
     punctuation: bool = True  # ，。？ from pauses and question words (Chinese lines)
-    # Silero's speech probabilities drop on 8 kHz telephone audio: at 0.5 it heard 59 % of one
-    # sample caller's speech and none of one agent's; at 0.25 it heard 85-100 % of every channel
-    # (audio_samples/, measured 2026-11). Wideband audio keeps a stricter threshold.
+    # Silero's speech probabilities drop on 8 kHz telephone audio: a lower threshold hears every channel
+    # where the usual one missed whole speakers (reports/bench/history.md). Wideband audio keeps a stricter one.
     vad_threshold: float = Field(0.4, gt=0, lt=1)
     vad_threshold_narrowband: float = Field(0.25, gt=0, lt=1)
     vad_min_silence_ms: int = 500
@@ -84,18 +83,16 @@ class AsrConfig(BaseModel):
 class SpeakerConfig(BaseModel):
     """Which voice is the agent's: enrolled voiceprints (`qc agents enroll`)."""
 
-    # Cosine between a call's voice and the agent's voiceprint at or above which it is the agent.
-    # Real voices (bench/diarization.py, the real clip's two speakers, 4.4-6 s each): same voice 0.85-0.92,
-    # different voices 0.67-0.75. Synthetic dev calls (one TTS voice pitch-shifted, so closer than real
-    # people): same 0.92-0.99, different 0.70-0.90. 0.9 rejected a real speaker's own voice.
+    # Cosine between a call's voice and the agent's voiceprint at or above which it is the agent: the lowest
+    # same-speaker score of real voices, well above different speakers'; higher rejected a real speaker's own voice
+    # (reports/bench/history.md).
     voiceprint_threshold: float = Field(0.85, gt=0, le=1)
     # On mono calls the agent's voice must be this much closer to the print than the other voice.
     voiceprint_margin: float = Field(0.03, ge=0, le=1)
     min_enrolment_speech_s: float = Field(20.0, gt=0)
     # Mono calls: "pyannote" places turn changes and overlap at frame resolution with pyannote segmentation-3.0
-    # on top of the window clustering (bench/diarization.py, DER at 0.25 s: 10.3 % -> 5.5 % on the real clip,
-    # 15.0 % -> 5.6 % on the mono dev calls); "windows" keeps the 0.75 s window turns (no torch import,
-    # diarization RTF 0.01 instead of 0.03).
+    # on top of the window clustering, far fewer errors; "windows" keeps the 0.75 s window turns (no torch
+    # import, about a third of the time; reports/bench/history.md).
     mono_diarization: Literal["pyannote", "windows"] = "pyannote"
 
 

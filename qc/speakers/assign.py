@@ -91,9 +91,8 @@ def diarized_utterances(segments: tuple[Segment, ...], diarization: Diarization)
     Each word takes a diarized speaker (``word_speakers``), and a unit is cut where that changes (Whisper
     may write two people's words as one sentence), unless the cut leaves one word alone at an end
     (``lone_edge_words_follow_unit``) or only sentence-final particles at its end (``final_particles_follow_clause``).
-    A unit is not placed again by its own embedding: given the reference turns, that made roles worse (0.992 -> 0.945
-    per word on the 9 mono calls); on the diarized turns, since they are resegmented, it changes little (0.969 with
-    it, 0.967 without, on those and the 20 stereo calls mixed to mono), for a second embedding pass over the call.
+    A unit is not placed again by its own embedding: that made roles worse on the reference turns and gained
+    little on the diarized ones, for a second embedding pass over the call (reports/bench/history.md).
     """
     pieces = [piece for unit in speech_units(segments)
               for piece in final_particles_follow_clause(lone_edge_words_follow_unit(split_at_turn_changes(unit, diarization)))]
@@ -123,8 +122,8 @@ def lone_edge_words_follow_unit(pieces: list[tuple[tuple[Word, ...], str | None]
 
     A unit has no pause and no sentence end in it, so a turn change that leaves one word on the far side is most
     likely the turn's edge placed a fraction of a second off (the last "吗？" of a question, the "请" of "请问"),
-    not a second person saying one word. Roles per word on bench/diarization.py's calls, their transcripts kept
-    fixed: 0.977 -> 0.981 mixed to mono, 0.969 -> 0.978 mono. Edge pieces of up to 2, 3 or 4 words gave no more.
+    not a second person saying one word. One word is enough: longer edge pieces gave no more
+    (reports/bench/history.md).
     """
     if len(pieces) < 2:
         return pieces
@@ -140,9 +139,8 @@ def final_particles_follow_clause(pieces: list[tuple[tuple[Word, ...], str | Non
     """A unit's last piece made only of sentence-final particles takes the speaker of the piece before it.
 
     "对|吗？" split one word against one stays split by ``lone_edge_words_follow_unit``; but "吗" closes the question
-    before it and no one answers with it. Seen on the agent's read-back "…对吗？", where the caller's "对" follows.
-    Roles per word on bench/diarization.py's calls, transcripts kept fixed: mono 0.979 -> 0.980, mixed to mono
-    0.980 -> 0.981 (three calls changed, each for the better).
+    before it and no one answers with it. Seen on the agent's read-back "…对吗？", where the caller's "对" follows
+    (reports/bench/history.md).
     """
     if len(pieces) < 2:
         return pieces

@@ -2,8 +2,8 @@
 
 ``qc.speakers.windows`` decides who is who: CAM++ embeddings of 1.5 s windows, centred on the call and split in
 two. That holds when the two voices are alike, where pyannote's own pipeline fails (its segmentation puts two
-alike voices under one local speaker, and clustering cannot undo it: DER 57 % on such calls, see
-../shared/DESIGN.md). But windows place a turn change only to the nearest 0.75 s, miss quiet starts and
+alike voices under one local speaker, and clustering cannot undo it: see ../shared/DESIGN.md and
+reports/bench/history.md). But windows place a turn change only to the nearest 0.75 s, miss quiet starts and
 ends, and never hear two people at once.
 
 So this is pyannote's ``SpeakerDiarization`` with its embedding-and-clustering step replaced:
@@ -55,15 +55,12 @@ SAMPLE_RATE = 16000
 CHUNK_S = 10.0  # segmentation-3.0 was trained on 10 s chunks
 VOICES = ("S1", "S2")
 LABEL_GRID_S = 0.01  # resolution of the window turns when looked up per frame
-# Tuned on the dev calls with pyannote's Optimizer (bench/tune_diarization.py, reports/bench/diarization_tuning.json).
-# Tuned again with the two-people rule below (40 trials): 0.571 / 0.988 gave 4.80 % on the dev calls against
-# 4.89 % for these; kept.
+# Tuned on the dev calls with pyannote's Optimizer (bench/tune_diarization.py, reports/bench/diarization_tuning.json);
+# a re-tune with the two-people rule below found nothing better worth the change (reports/bench/history.md).
 TUNED = {"min_duration_off": 0.556, "min_purity": 0.983}
-# In a 10 s chunk, two local speakers each active this long are two people the segmentation told apart.
-# bench/diarization.py, window cuts in every chunk -> not in such chunks: the real clip 5.5 -> 3.7 % DER
-# (16 kHz) and 5.3 -> 3.6 % (8 kHz), the similar voices 4.6 / 4.4 -> 4.6 / 4.5 %; roles unchanged. At 3 s
-# the real clip is back at 6.4 %; at 0.5 or 1 s the mono calls lose (5.1 / 5.4 %). Chosen looking at all
-# sets, the real clip included.
+# In a 10 s chunk, two local speakers each active this long are two people the segmentation told apart: not
+# cutting such chunks fixes the real clip, longer loses that again, shorter hurts the mono calls (chosen on all
+# sets, the real clip included; reports/bench/history.md).
 TWO_PEOPLE_HEARD_S = 2.0
 
 
@@ -158,7 +155,7 @@ def assign_local_speakers(segmentation: SlidingWindowFeature, frames, turns, min
 def two_people_two_voices(clusters: np.ndarray, heard_by: dict[int, np.ndarray], split: set[int]) -> None:
     """Two local speakers of one chunk are two people (pyannote's cannot-link constraint): when both took the
     same voice, they get the two voices in the pairing that keeps most frames under the window turns' voice
-    (bench/diarization.py: DER 6.2 -> 5.6 % on the mono dev calls, 5.4 -> 5.0 % mixed; the real clip unchanged)."""
+    (reports/bench/history.md)."""
     whole = [k for k in heard_by if k not in split]
     if len(whole) != 2 or clusters[whole[0]] != clusters[whole[1]]:
         return
@@ -183,9 +180,8 @@ def _unheard_take_nearest(labels: np.ndarray, all_labels: np.ndarray, active: np
 
     Windows start where Silero hears speech, a little after segmentation-3.0 does; left with the majority
     voice, a reply's first syllables joined the other person's turn, and ``min_duration_off`` then filled the
-    pause between them (a caller's turn run on into the agent's "知道了"). bench/diarization.py, DER at collar
-    0.25: mixed to mono 3.8 -> 2.8 %, mono 4.2 -> 3.8 %, distinct real voices 3.0 -> 2.8 %, the real clip
-    unchanged. A stretch no window heard at all keeps its labels (``_nearest_voice`` places such a speaker).
+    pause between them (a caller's turn run on into the agent's "知道了"; reports/bench/history.md). A stretch
+    no window heard at all keeps its labels (``_nearest_voice`` places such a speaker).
     """
     out = labels.copy()
     edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))

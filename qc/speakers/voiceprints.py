@@ -1,11 +1,9 @@
 """Agents' voiceprints: enrol from recordings, match a call's voices against them.
 
 A voiceprint is the mean CAM++ embedding (``qc.speakers.embedding``) of an agent's speech, normalised.
-Raw embeddings carry the recording chain as well as the voice (the same voice scored 0.61 between a
-16 kHz and an 8 kHz recording of our samples), so enrol from recordings made by the same recorder
-as the calls. On 8 kHz calls we measured 0.94-0.98 for the same voice across calls and 0.79-0.88
-between different voices (synthetic voices of one engine: a hard case); the default threshold sits
-between the two.
+Raw embeddings carry the recording chain as well as the voice, so enrol from recordings made by the same
+recorder as the calls. The default threshold (``SpeakerConfig.voiceprint_threshold``) sits between same-voice
+and different-voice scores (reports/bench/history.md).
 """
 
 from __future__ import annotations

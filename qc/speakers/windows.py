@@ -22,40 +22,27 @@ from qc.speakers.embedding import SpeakerEmbedder
 SAMPLE_RATE = 16000
 WINDOW_S = 1.5
 HOP_S = 0.75
-# The gate between "two voices" and "one voice split in two", from the sample calls (2026-11):
-# two-speaker mixes gave silhouette 0.21-0.38 and centroid cosine 0.77-0.90; single channels
-# (one speaker) gave silhouette 0.08-0.22 and centroid cosine 0.89-0.96. Both must agree.
+# The gate between "two voices" and "one voice split in two": on the sample calls two-speaker mixes and single
+# channels fall either side of these values, and both must agree (reports/bench/history.md).
 MIN_SILHOUETTE = 0.2
 MAX_CENTROID_COSINE = 0.9
 MIN_SHARE = 0.05  # the smaller speaker must hold at least this share of the speech windows
-# A frame-level turn heard alone for this long is placed by its own embedding ... Measured with bench/diarization.py's
-# calls, transcripts kept fixed (DER collar 0.25 mono / mixed to mono; roles per word mono / mixed), whole turns at
-# 0.8 s: 3.8 / 2.8 %, 0.980 / 0.981; alone-heard stretches at 0.8 s: 3.4 / 2.8 %, 0.980 / 0.980; at 0.6 s: 3.3 / 2.7 %,
-# 0.981 / 0.981 (a 0.66 s "请问具体" inside the agent's turn, given to the caller by the windows, placed back);
-# 0.5 and 0.4 s the same. The real clip and the distinct voices unchanged throughout.
+# A frame-level turn heard alone for this long is placed by its own embedding ... Long enough to take back a short
+# phrase the windows gave to the other voice; shorter gives the same (reports/bench/history.md).
 MIN_PLACED_TURN_S = 0.6
-# ... when it is closer to the other voice by more than this. The dev calls give the same DER for any margin
-# from 0 to 0.5; 0.3 keeps a greeting on zh_mono_8k_good (closer to the other voice by 0.27) where it was,
-# while the turns placement fixes are closer by 0.7 and more.
+# ... when it is closer to the other voice by more than this: a greeting only a little closer to the other voice
+# stays where it is, while the turns placement fixes are far closer (reports/bench/history.md).
 PLACEMENT_MARGIN = 0.3
 # Resegmentation: a window's score for a voice is its cosine to that voice's centroid; changing voice between
-# two windows costs this much. bench/diarization.py, window turns alone, confusion as a share of speech:
-# mono calls 4.8 -> 2.2 %, mixed to mono 2.5 -> 1.2 %, the real clip unchanged (16 kHz) or 6.1 -> 5.0 %
-# (8 kHz); 0.05-0.4 all gave about the same, 0.8 undid the gain.
+# two windows costs this much. Any small cost halves the confusion, a large one undoes it (reports/bench/history.md).
 SWITCH_PENALTY = 0.1
 RESEGMENT_ROUNDS = 2  # centroids re-estimated from the new labels, then labelled again
 # A window whose cosines to the two voices differ by less than this is uncertain: what only such windows heard does
-# not overrule pyannote's segmentation (qc.speakers.frames). A margin of 0.3: mono calls 5.3 -> 4.4 % DER,
-# mixed 4.8 -> 4.3 %, the real clip unchanged; 0.5 made the real clip worse (5.5 -> 6.4 %).
-# A lone window over a short stretch of speech is not uncertain for being lone: that is how a short reply between
-# the other person's sentences is heard ("哪个路口？"). Marking such windows uncertain (2026.11.5) lost those replies
-# to the segmentation, which hears two alike voices as one. bench/diarization.py without it: DER 4.6 -> 3.8 % mixed
-# to mono and 4.5 -> 4.2 % mono, the real clip unchanged; roles per word, on the bench's calls with their
-# transcripts kept fixed, 0.968 -> 0.977 mixed and 0.965 -> 0.969 mono.
+# not overrule pyannote's segmentation (qc.speakers.frames); a wider margin made the real clip worse. A lone window
+# is not uncertain for being lone: that is how a short reply ("哪个路口？") is heard (reports/bench/history.md).
 UNCERTAIN_MARGIN = 0.3
 # A third voice must hold this share of the speech, make the grouping clearly tighter and sound unlike
-# both others. Measured (2026-11): two-voice calls gained 0.00-0.06 silhouette from a third group, with
-# group similarities up to 0.87; a real third voice mixed into a call gained 0.10 at similarity <= 0.77.
+# both others: set between what two-voice calls and a real third voice mixed in showed (reports/bench/history.md).
 MIN_THIRD_SHARE = 0.08
 MIN_THIRD_GAIN = 0.08
 MAX_THIRD_COSINE = 0.8
@@ -165,10 +152,8 @@ def place_turns_by_voice(audio: np.ndarray, diarization: Diarization, embedder: 
     (``solo_span``), when that stretch lasts ``MIN_PLACED_TURN_S`` or more.
 
     A turn found at frame resolution is one stretch of one voice; its own embedding, over seconds of speech,
-    says whose it is better than the 1.5 s windows it was labelled from (bench/diarization.py: confusion
-    4.8 % -> 3.5 % of speech on the mono dev calls; window centroids re-estimated from the turns changed nothing).
-    Where the other person talks over it, the embedding would hear them too: an agent cutting in on the caller
-    sounded like the caller, and that turn was given to the caller (dev08).
+    says whose it is better than the 1.5 s windows it was labelled from (reports/bench/history.md). Only the
+    stretch heard alone counts: where the other person talks over it, the embedding would hear them too.
     """
     voices = diarization.voices
     if not diarization.resolved or voices is None:

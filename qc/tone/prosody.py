@@ -1,14 +1,10 @@
 """How one utterance sounds: pitch, loudness, tempo, pauses and voice quality, from its audio and words.
 
-Pitch is librosa's YIN, not pYIN: on a 60 s 8 kHz channel YIN took 0.05 s and pYIN 4.6 s (10 ms hop),
-and pYIN at a coarse grid fast enough for the live path (20 ms hop, 0.5-semitone bins, 0.28 s) lost a
-third of the voiced frames. YIN has no voicing decision of its own, so a frame counts as voiced when it
+Pitch is librosa's YIN, not pYIN: pYIN is far too slow for the live path, and lost voiced frames on a grid
+coarse enough to keep up. YIN has no voicing decision of its own, so a frame counts as voiced when it
 is loud enough, its pitch lies inside the search band and the signal repeats at that pitch period
-(normalised autocorrelation). Against pYIN on the same channel YIN's median error was 0.03 semitones
-with 3 % gross (> 1 semitone) errors at a trough threshold of 0.2 (6 % at librosa's default of 0.1).
-Per utterance (two 8 kHz sample calls), YIN's median pitch followed pYIN's with r = 0.97 and sat
-0.25-0.33 semitones lower at a periodicity threshold of 0.6. Only differences against a baseline built
-the same way are used, so that offset cancels.
+(normalised autocorrelation). YIN follows pYIN closely, a little lower; only differences against a
+baseline built the same way are used, so that offset cancels (figures: reports/bench/history.md).
 """
 
 from __future__ import annotations
@@ -31,7 +27,7 @@ class ProsodyOptions:
     fmax_hz: float = 400.0
     frame_s: float = 0.064  # 64 ms holds two periods of the lowest pitch, as YIN needs
     hop_s: float = 0.010
-    yin_trough_threshold: float = 0.2  # measured against pYIN, see the module docstring
+    yin_trough_threshold: float = 0.2  # fewer gross errors against pYIN than librosa's 0.1 (reports/bench/history.md)
     min_periodicity: float = 0.6
     # A frame this far below the utterance's loud frames (95th percentile) is a pause or breath.
     voiced_gate_db: float = 30.0
