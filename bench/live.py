@@ -172,7 +172,7 @@ def accuracy(settings) -> dict:
 def latency(settings, levels: list[int]) -> list[dict]:
     from qc.live.simulate import simulate
     from qc.web.app import create_app
-    from tests.browser import browser, serving
+    from qc.testing.browser import browser, serving
 
     with Store(settings.db_path) as store:
         add_user(store.con, "recorder", "recorder-password", "recorder")

@@ -30,7 +30,7 @@ from qc.accounts import add_user  # noqa: E402
 from qc.config import WebConfig, load_settings  # noqa: E402
 from qc.store import Store  # noqa: E402
 from qc.web.app import create_app  # noqa: E402
-from tests.browser import serving  # noqa: E402
+from qc.testing.browser import serving  # noqa: E402
 
 REPORTS = ROOT / "reports" / "bench"
 PASSWORD = "bench-password-123"

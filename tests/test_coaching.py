@@ -1,4 +1,4 @@
-"""Coaching reports on a store written without speech recognition (tests/coaching_site.py spells out the data)."""
+"""Coaching reports on a store written without speech recognition (qc/testing/coaching_site.py spells out the data)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from qc.coaching.i18n import item_title, labels, report_language
 from qc.coaching.render import find_chromium
 from qc.coaching.summary import agent_summary, team_summary
 from qc.cli.report import report
-from tests.coaching_site import (
+from qc.testing.coaching_site import (
     AGENTS, CALIBRATED_CALL, ITEMS, LAST_WEEK, MATCHED, NO_EVIDENCE, REVIEWED_CALL, WEEK, build_store, evidence_text, final_fails,
     results,
 )
@@ -204,6 +204,7 @@ def test_english_and_hong_kong_reports(db, tmp_path):
     assert '<html lang="zh-HK">' in hk and "<h2>最需改進的三項</h2>" in hk and "<h2>語氣預警</h2>" in hk
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(find_chromium() is None, reason="needs Chromium (Debian package chromium)")
 def test_pdf_is_printed_by_chromium(db, tmp_path):
     files = build_agent_report(db, "A1", WEEK, tmp_path, BASE)

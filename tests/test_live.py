@@ -92,7 +92,7 @@ def live_site(tmp_path_factory, model_cache):
     from qc.config import LiveConfig, WebConfig, load_settings
     from qc.store import Store
     from qc.web.app import create_app
-    from tests.browser import serving
+    from qc.testing.browser import serving
 
     folder = tmp_path_factory.mktemp("live")
     settings = load_settings(db_path=folder / "qc.duckdb", model_cache_dir=model_cache, web=WebConfig(secret_key="live-test"),

@@ -229,7 +229,7 @@ def test_inspectors_use_the_web_app_while_the_nightly_run_writes(settings, tmp_p
     from pipelines.nightly import nightly
     from qc.accounts import add_user
     from qc.store import Store
-    from tests.browser import free_port
+    from qc.testing.browser import free_port
 
     _day_with_calls(tmp_path / "rec", 3)
     with Store(settings.db_path) as store:

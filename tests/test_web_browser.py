@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from qc.web.app import create_app
-from tests.browser import browser, serving
+from qc.testing.browser import browser, serving
 from tests.conftest import rows
 from tests.web_site import PASSWORD, build_site
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.browser]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
 
 

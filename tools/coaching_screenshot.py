@@ -34,7 +34,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="qc-coaching-shot-") as tmp:
         db = args.db
         if db is None:
-            from tests.coaching_site import build_store
+            from qc.testing.coaching_site import build_store
 
             db = build_store(Path(tmp) / "demo.duckdb")
         if args.team:
