@@ -8,6 +8,7 @@ rubric once; ``qc rescore`` re-applies a rubric to stored calls through ``apply_
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -68,6 +69,7 @@ def judge(heard: HeardCall, history: CallHistory, settings: Settings) -> CallRes
     call = heard.call
     if call.status != "scored":
         return call
+    began = time.perf_counter()
     rubric = rubric_for(call.meta.line, settings)
     duration = call.audio.duration_s if call.audio else 0.0
     roles_known = call.speakers_status != "unresolved"
@@ -90,7 +92,8 @@ def judge(heard: HeardCall, history: CallHistory, settings: Settings) -> CallRes
                           measures=measures)
     fields = judged.call_fields()
     fields["alerts"] = fields["alerts"] + tuple(_alert(a, call.utterances) for a in tone_alerts)
-    return replace(call, tones=tones, call_tone=call_tone, **fields)
+    seconds = {**call.stage_seconds, "judge": round(time.perf_counter() - began, 3)}
+    return replace(call, tones=tones, call_tone=call_tone, stage_seconds=seconds, **fields)
 
 
 def apply_rubric(rubric: Rubric, utterances: tuple[Utterance, ...], duration_s: float, meta: CallMeta, *, roles_known: bool,

@@ -6,7 +6,7 @@ Stages never mutate a record: they return new ones (``dataclasses.replace``).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from qc import PIPELINE_VERSION
 
 if TYPE_CHECKING:
-    from qc.speech.correction import Correction
     from qc.tone.records import CallTone, UtteranceTone
 
 Role = Literal["agent", "caller", "unknown"]
@@ -131,6 +130,26 @@ class PersonalData:
     start: float | None
     end: float | None
     confidence: float
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A word the recogniser wrote, put right to a term of the line's vocabulary (qc.speech.correction)."""
+
+    original: str
+    replacement: str
+    start: float  # seconds, the first changed word's start
+    end: float  # and the last changed word's end
+    probability: float  # the highest decoder probability among the words changed
+    pinyin_distance: float  # 1 - sound similarity: 0 for a homophone of every character
+    term: str  # the vocabulary term (or "幺" for a spoken digit)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Correction":
+        return cls(**data)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,37 @@ def write(path: Path, data: np.ndarray, rate: int, subtype: str | None = None) -
     return path
 
 
+_HEARD: dict[tuple, object] = {}
+
+
+def hear(path: Path, meta, settings: Settings):
+    """``qc.pipeline.listen`` once per test session for each recording content, metadata and set-up.
+
+    Recognition is most of a test's time and many tests judge the same sample call; the judgement
+    (``qc.judge.judge``) is cheap and each test does its own. A copy of a sample elsewhere is the same
+    call (calls are identified by content) and is heard again only in its path.
+    """
+    from dataclasses import replace
+
+    from qc.audio.decode import file_sha256
+    from qc.judge import HeardCall
+    from qc.pipeline import listen
+
+    key = (file_sha256(path) if path.is_file() and path.stat().st_size else str(path), repr(meta),
+           settings.model_dump_json(exclude={"db_path", "web"}))
+    if key not in _HEARD:
+        _HEARD[key] = listen(path, meta, settings)
+    heard: HeardCall = _HEARD[key]  # type: ignore[assignment]
+    return replace(heard, call=replace(heard.call, path=str(path)))
+
+
+def scored(path: Path, meta, settings: Settings, history=None):
+    """A sample call heard (once per session, ``hear``) and judged now, as ``qc.pipeline.score_call`` does."""
+    from qc.judge import NO_HISTORY, judge
+
+    return judge(hear(path, meta, settings), history or NO_HISTORY, settings)
+
+
 def rows(db: Path, sql: str, *params: object) -> list[tuple]:
     """Query the store read-only through this process's database (the one the code under test uses)."""
     from qc.store import database

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qc.speech.correction import Correction, CorrectionOptions, Corrector
+from qc.records import Correction
+from qc.speech.correction import CorrectionOptions, Corrector
 from qc.records import Word
 
 VOCABULARY = ("咨询", "补办", "社保卡", "话务员", "公积金", "工单", "医保", "12345")

@@ -7,10 +7,9 @@ from dataclasses import replace
 import pytest
 
 from qc.speakers.voiceprints import EnrolmentError, enrol
-from qc.pipeline import score_call
 from qc.records import CallMeta
 from qc.sources import read_meta
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, scored
 
 pytestmark = pytest.mark.model
 DEV = SAMPLES / "devset"
@@ -40,7 +39,7 @@ def test_stereo_call_of_the_enrolled_agent_matches(agent_print):
     settings, print_ = agent_print
     path = DEV / "dev05_hukou_transfer.flac"
     meta = replace(read_meta(path, CallMeta()), agent_id="A100", agent_voiceprint=print_.vector)
-    result = score_call(path, meta, settings)
+    result = scored(path, meta, settings)
     assert result.role_rule == "channel" and result.role_confidence >= settings.speakers.voiceprint_threshold
     assert not any("voiceprint" in w for w in result.warnings)
 
@@ -51,7 +50,7 @@ def test_someone_else_on_the_agents_login_is_flagged(agent_print):
     other = enrol(settings, "A200", ENROLMENT, channel=1)
     path = DEV / "dev05_hukou_transfer.flac"
     meta = replace(read_meta(path, CallMeta()), agent_id="A200", agent_voiceprint=other.vector)
-    result = score_call(path, meta, settings)
+    result = scored(path, meta, settings)
     assert result.role_confidence < settings.speakers.voiceprint_threshold
     assert any("does not match agent A200's voiceprint" in w for w in result.warnings)
 
@@ -60,10 +59,10 @@ def test_mono_call_picks_the_agent_by_voiceprint(agent_print):
     settings, print_ = agent_print
     path = DEV / "dev03_residence_permit.flac"
     meta = replace(read_meta(path, CallMeta()), agent_id="A100", agent_voiceprint=print_.vector)
-    result = score_call(path, meta, settings)
+    result = scored(path, meta, settings)
     assert result.speakers_status == "diarized"
     assert result.role_rule == "voiceprint" and result.role_confidence >= settings.speakers.voiceprint_threshold
     agent_text = "".join(u.text for u in result.utterances if u.role == "agent")
     assert "12345" in agent_text or "请问有什么" in agent_text  # the greeting is the agent's
-    without = score_call(path, read_meta(path, CallMeta()), settings)
+    without = scored(path, read_meta(path, CallMeta()), settings)
     assert without.role_rule in ("opening words", "first voice") and without.role_confidence is None

@@ -52,7 +52,7 @@ def test_batch_scores_good_calls_records_bad_ones_and_resumes_without_duplicates
 
 
 def test_transient_errors_are_retried_and_unexpected_ones_isolated(settings, batch, monkeypatch):
-    real = score_module.score_call
+    real = score_module.listen
     attempts = {"good": 0}
 
     def flaky(path, meta, settings):
@@ -64,7 +64,7 @@ def test_transient_errors_are_retried_and_unexpected_ones_isolated(settings, bat
             raise RuntimeError("bug in a stage")
         return real(path, meta, settings)
 
-    monkeypatch.setattr(score_module, "score_call", flaky)
+    monkeypatch.setattr(score_module, "listen", flaky)
     summary = run_scoring(batch, settings)
     assert attempts["good"] == 2
     assert (summary.scored, summary.failed) == (1, 3)

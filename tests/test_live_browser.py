@@ -12,22 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import browser, serving
+from qc.testing.browser import browser, serving
 from tests.conftest import SAMPLES, ground_truth
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.browser]
 CALL = SAMPLES / "zh_stereo_8k_agitated_distress.flac"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
 
 
 def _usual_voice(settings):
     """A007's baseline as the nightly batch would have built it from calm calls: the calm turns here."""
-    from qc.pipeline import listen
+    from tests.conftest import hear
     from qc.records import CallMeta
     from qc.sources import read_meta
     from qc.tone import AgentBaseline, update_baseline
 
-    heard = listen(CALL, read_meta(CALL, CallMeta()), settings)
+    heard = hear(CALL, read_meta(CALL, CallMeta()), settings)
     truth = ground_truth("zh_stereo_8k_agitated_distress")
     agitated = [truth["turns"][i] for i in truth["tone"]["agitated_agent_turns"]]
     calm = [h.features for h, u in zip(heard.prosody, heard.call.utterances)

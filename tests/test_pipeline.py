@@ -9,14 +9,14 @@ from qc.evaluation import cer
 from qc.pipeline import score_call
 from qc.records import CallMeta
 from qc.sources import read_meta
-from tests.conftest import SAMPLES, ground_truth, write
+from tests.conftest import SAMPLES, ground_truth, scored, write
 
 pytestmark = pytest.mark.model
 
 
 def run(name: str, settings, suffix=".flac", **meta):
     path = SAMPLES / f"{name}{suffix}"
-    return score_call(path, read_meta(path, CallMeta(**meta)) if not meta else CallMeta(**meta), settings)
+    return scored(path, read_meta(path, CallMeta(**meta)) if not meta else CallMeta(**meta), settings)
 
 
 def verdict(result, item):
@@ -45,7 +45,7 @@ def test_stereo_16k_mandarin_call(settings):
         assert all(a.start <= b.start for a, b in zip(u.words, u.words[1:]))
     # One script: no Traditional characters left in a Simplified line's transcript.
     assert "請" not in role_text(result.utterances, "agent")
-    assert result.score == 100.0 and set(result.stage_seconds) >= {"decode", "speech", "privacy", "rubric"}
+    assert result.score == 100.0 and set(result.stage_seconds) >= {"decode", "speech", "speakers", "privacy", "tone", "judge"}
 
 
 def test_personal_data_is_redacted_before_anything_is_stored_or_judged(settings):

@@ -8,12 +8,11 @@ import json
 import pytest
 
 from qc.judge import KnownHistory, judge
-from qc.pipeline import listen
 from qc.records import CallMeta
 from qc.sources import read_meta
 from qc.store import Store
 from qc.tone import AgentBaseline, update_baseline
-from tests.conftest import SAMPLES, ground_truth
+from tests.conftest import SAMPLES, ground_truth, hear
 
 pytestmark = pytest.mark.model
 NAME = "zh_stereo_8k_agitated_distress"
@@ -25,7 +24,7 @@ def heard(tmp_path_factory, model_cache):
 
     settings = load_settings(db_path=tmp_path_factory.mktemp("tone") / "qc.duckdb", model_cache_dir=model_cache)
     path = SAMPLES / f"{NAME}.flac"
-    return settings, listen(path, read_meta(path, CallMeta()), settings)
+    return settings, hear(path, read_meta(path, CallMeta()), settings)
 
 
 def _turn_of(utterance, truth) -> int | None:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from qc.accounts import add_agent, add_user
 from qc.config import PrivacyConfig, Settings, WebConfig, load_settings
-from qc.pipeline import score_call
 from qc.records import CallMeta
 from qc.sources import read_meta
 from qc.store import Store
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, scored
 
 PASSWORD = "correct-horse-battery"
 # Two calls of two agents in two teams: A001 (team north) and A004 (team south).
@@ -49,7 +48,7 @@ def build_site(folder: Path, model_cache: Path) -> Site:
         source = SAMPLES / f"{name}.flac"
         copy = Path(shutil.copy(source, audio / source.name))
         shutil.copy(SAMPLES / f"{name}.meta.json", audio / f"{name}.meta.json")
-        results.append(score_call(copy, read_meta(copy, CallMeta()), settings))
+        results.append(scored(copy, read_meta(copy, CallMeta()), settings))
     assert all(r.status == "scored" for r in results), [r.failure_reason for r in results]
     with Store(settings.db_path) as store:
         store.write(results)

@@ -12,11 +12,11 @@ sounds were), so the pipeline can store and show it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from qc.records import Word
+from qc.records import Correction, Word
 from qc.text.pinyin import readings, syllable_similarity
 
 __all__ = ["Correction", "CorrectionOptions", "Corrector"]
@@ -62,24 +62,6 @@ class CorrectionOptions:
     # A stretch must start and end where the decoder's words do: one that cuts a decoded word
     # (以保 out of 可以保) is a different word that happens to sound alike.
     whole_words: bool = True
-
-
-@dataclass(frozen=True)
-class Correction:
-    original: str
-    replacement: str
-    start: float  # seconds, the first changed word's start
-    end: float  # and the last changed word's end
-    probability: float  # the highest decoder probability among the words changed
-    pinyin_distance: float  # 1 - sound similarity: 0 for a homophone of every character
-    term: str  # the vocabulary term (or "幺" for a spoken digit)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Correction":
-        return cls(**data)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import numpy as np
 
 from qc.audio.decode import DecodedAudio
 from qc.config import AsrConfig, LineConfig, Settings
-from qc.speech.correction import Correction, CorrectionOptions, Corrector
+from qc.records import Correction
+from qc.speech.correction import CorrectionOptions, Corrector
 from qc.models import resolve_whisper_folder, whisper_model
 from qc.speech.punctuation import PunctuationOptions, punctuate
 from qc.records import Word
@@ -175,9 +176,8 @@ def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = Fals
         language=language,
         beam_size=asr.beam_size,
         temperature=list(asr.temperatures),
-        # Each segment decodes on its own: one bad segment cannot drag the rest into a loop. Conditioning on
-        # the previous text cut dev-set errors by 3.5 %, but on a held-out sample call it looped ("请请请…") and
-        # doubled that call's error rate (reports/bench/asr.md, decoding settings).
+        # Each segment decodes on its own: one bad segment cannot drag the rest into a loop ("请请请…"), which
+        # conditioning on the previous text did on a held-out call (reports/bench/history.md).
         condition_on_previous_text=False,
         word_timestamps=True,
         vad_filter=True,
