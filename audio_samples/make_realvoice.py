@@ -13,7 +13,8 @@ not committed: the recordings' licences (below) are not the project's MIT.
     python make_realvoice.py --verify-only                            # needs only numpy + soundfile
 
 It needs numpy, scipy, soundfile, pypinyin and the ``sox`` command, not
-TensorFlow: it imports only plain helpers from ``make_samples.py``.
+TensorFlow: it imports only plain helpers from ``synth.py`` (the helpers the
+generators in this folder share).
 
 The voices
 ----------
@@ -51,7 +52,7 @@ How a call is made
    is counted and printed.
 4. Each clip is decoded (soundfile; sox if that fails), resampled to 16 kHz,
    its leading/trailing silence cut (10 ms frames 45 dB below the loudest,
-   5 ms fades: ``make_samples.trim``), its last 30 ms faded out (voice 5's
+   5 ms fades: ``synth.trim``), its last 30 ms faded out (voice 5's
    clips all have the same length and some stop mid-vowel, which clicked) and
    scaled so that its loudest 10 ms frame is at -12 dBFS (the recordings vary
    in level by 10 dB and more).
@@ -87,7 +88,6 @@ silent, texts as in the source script, folder under 4 MB.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -99,9 +99,9 @@ import soundfile as sf
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from make_samples import (  # noqa: E402  (plain numpy/sox helpers; no TTS engine is imported)
-    A, C, FRAME_S, WORK_SR, db, mix_tracks, mulaw_round_trip, rms, sox, sox_file, telephone_band, trim,
-    turn_mask, write_json,
+from synth import (  # noqa: E402  (plain numpy/sox helpers; no TTS engine is imported)
+    A, C, FRAME_S, WORK_SR, db, mix_tracks, print_errors, read_json, require_sox, rms, separations, sox, sox_file,
+    telephone_band, trim, truth_head, turn_levels, turn_mask, write_json, write_mulaw_flac,
 )
 
 SOURCE = HERE / "devset"
@@ -117,7 +117,7 @@ MAX_OVERLAP_S = 0.8
 MIN_GAP_S, MAX_GAP_S = 0.3, 1.5
 RATE = 4.3                        # syllables/s over a turn, pauses included (the 6 source calls: 3.8-4.6)
 TEMPO_RANGE = (0.8, 1.8)
-XFADE_S = 0.005                   # equals make_samples.FADE_S, so the overlapped fades form a crossfade
+XFADE_S = 0.005                   # equals synth.FADE_S, so the overlapped fades form a crossfade
 CLIP_PEAK_DB = -12.0              # loudest 10 ms frame of every syllable clip
 FADE_OUT_S = 0.030                # voice 5's clips are cut at a fixed length, some mid-vowel: soften those ends
 MAX_FOLDER_BYTES = 4_000_000
@@ -341,15 +341,10 @@ def level_turns(track: np.ndarray, spans: list[tuple[int, int]]) -> None:
         seg *= min(1.0, TURN_PEAK / float(np.max(np.abs(seg))))
 
 
-def encode_flac(mix: np.ndarray, path: Path) -> None:
-    """G.711 mu-law round trip (sox), stored as 16-bit FLAC."""
-    sf.write(path, mulaw_round_trip(mix, SR), SR, subtype="PCM_16", compression_level=1.0)
-
-
 def build(name: str, agent_voice: str, voices: dict[str, Voice], out_dir: Path, seed: int) -> tuple[dict, dict]:
     """Build one call; return its ground truth and its per-voice syllable stats."""
     print(f"[build] {out_name(name)}", flush=True)
-    src = json.loads((SOURCE / f"{name}.json").read_text(encoding="utf-8"))
+    src = read_json(SOURCE / f"{name}.json")
     who = {A: agent_voice, C: other_voice(agent_voice)}
     stats = {v: Stats() for v in voices}
     segments = [(t["speaker"], speak_turn(voices[who[t["speaker"]]], t["text"], stats[who[t["speaker"]]]))
@@ -367,16 +362,9 @@ def build(name: str, agent_voice: str, voices: dict[str, Voice], out_dir: Path, 
 
     out_dir.mkdir(parents=True, exist_ok=True)
     audio = out_dir / f"{out_name(name)}.flac"
-    encode_flac(mix, audio)
-    info = sf.info(audio)
+    write_mulaw_flac(mix, SR, audio)
     truth = {
-        "name": out_name(name),
-        "audio": audio.name,
-        "language": "zh",
-        "layout": "stereo",
-        "sample_rate": info.samplerate,
-        "agent_channel": 0,
-        "duration": round(info.frames / info.samplerate, 2),
+        **truth_head(out_name(name), audio, "zh", "stereo", 0),
         "turns": [{"speaker": t["speaker"], "start": round(s / WORK_SR, 2), "end": round(e / WORK_SR, 2),
                    "text": t["text"]} for t, (s, e) in zip(src["turns"], spans)],
         "voices": {spk: VOICE_NAMES[v] for spk, v in who.items()},
@@ -387,7 +375,7 @@ def build(name: str, agent_voice: str, voices: dict[str, Voice], out_dir: Path, 
                   "G.711 mu-law round trip; stored as FLAC 16-bit 8 kHz; made by audio_samples/make_realvoice.py",
     }
     write_json(out_dir / f"{truth['name']}.json", truth)
-    meta = json.loads((SOURCE / f"{name}.meta.json").read_text(encoding="utf-8"))
+    meta = read_json(SOURCE / f"{name}.meta.json")
     meta["agent_channel"] = 0
     write_json(out_dir / f"{truth['name']}.meta.json", meta)
     return truth, stats
@@ -517,9 +505,9 @@ def copy_copyright(voices_dir: Path, out_dir: Path) -> None:
 def verify_call(out_dir: Path, name: str) -> tuple[list[str], str]:
     """Errors found in one call, and a report line."""
     jp = out_dir / f"{out_name(name)}.json"
-    truth = json.loads(jp.read_text(encoding="utf-8"))
-    meta = json.loads((out_dir / f"{out_name(name)}.meta.json").read_text(encoding="utf-8"))
-    source = json.loads((SOURCE / f"{name}.json").read_text(encoding="utf-8"))
+    truth = read_json(jp)
+    meta = read_json(out_dir / f"{out_name(name)}.meta.json")
+    source = read_json(SOURCE / f"{name}.json")
     x, sr = sf.read(out_dir / truth["audio"], dtype="float32", always_2d=True)
     turns, errs = truth["turns"], []
     if x.shape[1] != 2:
@@ -536,14 +524,8 @@ def verify_call(out_dir: Path, name: str) -> tuple[list[str], str]:
         errs.append("a turn lies outside the audio")
     chan = {A: 0, C: 1}
     noise = max(db(rms(x[~turn_mask(turns, len(x), sr, lambda t: True, 0.05), c])) for c in (0, 1))
-    own, sep = [], []
-    for t in turns:
-        seg = x[int(t["start"] * sr): int(t["end"] * sr)]
-        own.append(db(rms(seg[:, chan[t["speaker"]]])))
-        solo = turn_mask(turns, len(x), sr, lambda u, t=t: u is t) & \
-            ~turn_mask(turns, len(x), sr, lambda u, t=t: u["speaker"] != t["speaker"], 0.05)
-        if solo.any():
-            sep.append(db(rms(x[solo, chan[t["speaker"]]])) - db(rms(x[solo, 1 - chan[t["speaker"]]])))
+    own = turn_levels(turns, x, sr, chan)
+    sep = separations(turns, x, sr, chan)  # where the other speaker is silent
     if min(own) < noise + 20:
         errs.append(f"a turn is at {min(own):.1f} dB on its channel, noise floor {noise:.1f} dB")
     if [t["start"] for t in turns] != sorted(t["start"] for t in turns):
@@ -562,9 +544,7 @@ def verify(out_dir: Path) -> bool:
     for name in CALLS:
         errs, line = verify_call(out_dir, name)
         print(line)
-        for e in errs:
-            print(f"   ERROR {e}")
-        ok &= not errs
+        ok &= print_errors(errs)
     folder = sum(p.stat().st_size for p in out_dir.iterdir() if p.is_file())
     if folder > MAX_FOLDER_BYTES:
         print(f"   ERROR folder is {folder / 1e6:.2f} MB, over {MAX_FOLDER_BYTES / 1e6:.0f} MB")
@@ -582,8 +562,7 @@ def main() -> int:
     if not args.verify_only:
         if args.voices is None or not args.voices.is_dir():
             sys.exit("--voices DIR: the ogg folder of the gcin-voice package (see this script's docstring)")
-        if shutil.which("sox") is None:
-            sys.exit("sox not found: apt-get install -y sox libsox-fmt-all")
+        require_sox()
         voices = {v: Voice(args.voices, v) for v in VOICE_NAMES}
         stats = {v: Stats() for v in VOICE_NAMES}
         truths = []

