@@ -121,7 +121,9 @@ def _playback(request: Request, call_id: str, raw: int):
 @router.get("/calls/{call_id}/audio")
 def call_audio(request: Request, call_id: str, raw: int = 0):
     channels = _playback(request, call_id, raw)
-    return Response(encode_flac(channels), media_type="audio/flac", headers={"Cache-Control": "private, max-age=300"})
+    # Unredacted audio is never kept by a browser or a proxy; the redacted one may be, briefly, for seeking.
+    cache = "no-store" if raw else "private, max-age=300"
+    return Response(encode_flac(channels), media_type="audio/flac", headers={"Cache-Control": cache})
 
 
 @router.get("/calls/{call_id}/peaks")
@@ -173,6 +175,15 @@ def appeal_call(request: Request, call_id: str, reason: str = Form(""), item_id:
         except ReviewError as exc:
             raise PageError(400, str(exc)) from exc
     return RedirectResponse(f"/calls/{call_id}#appeals", status_code=303)
+
+
+@router.get("/api/openapi.json")
+def api_description(request: Request):
+    """The API's OpenAPI description, for signed-in users and tokens only: its routes map the site."""
+    ctx = _ctx(request)
+    with ctx.db(write=False) as con:
+        signed_in_user(request, ctx, con)
+    return request.app.openapi()
 
 
 @router.get("/api/calls")
