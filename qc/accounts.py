@@ -13,16 +13,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Literal, get_args
+from typing import get_args
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from qc.audit import record as audit
+from qc.config import UserRole
 
 # "recorder": a machine login for the call recorder's media fork, which may only stream live audio.
-Role = Literal["inspector", "team_lead", "agent", "admin", "recorder"]
+Role = UserRole
 ROLES: tuple[str, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 

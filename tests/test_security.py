@@ -110,3 +110,45 @@ def test_the_api_description_is_for_signed_in_users_only(site):
     sign_in(c, "inspector1")
     description = c.get("/api/openapi.json")
     assert description.status_code == 200 and "/api/calls" in description.json()["paths"]
+
+
+def test_an_appeal_is_closed_only_by_a_review_of_its_own_call_and_only_on_a_real_item(tmp_path):
+    from datetime import datetime
+
+    from qc.review import ReviewError, close_appeal_rescored, decide_appeal, file_appeal
+    from qc.testing.coaching_site import build_store, call_id
+
+    db = build_store(tmp_path / "qc.duckdb")
+    mine, other = call_id("A1", "2026-W48", 2), call_id("A2", "2026-W48", 2)
+    with Store(db) as store:
+        con = store.con
+        appeal = dict(agent_id="A1", filed_by="agent_a1", reason="我确实问候了", evaluated_at=datetime.now(), window_days=7)
+        with pytest.raises(ReviewError, match="no rubric item 'made_up'"):
+            file_appeal(con, call_id=mine, item_id="made_up", **appeal)
+        appeal_id = file_appeal(con, call_id=mine, item_id="greeting", **appeal)
+        decide_appeal(con, appeal_id, accept=True, comment="ok", lead="lead_north")
+        with pytest.raises(ReviewError, match="another call"):
+            close_appeal_rescored(con, appeal_id, "inspector1", other)
+        close_appeal_rescored(con, appeal_id, "inspector1", mine)
+        assert con.execute("SELECT status FROM appeals WHERE appeal_id = ?", [appeal_id]).fetchone()[0] == "rescored"
+
+
+def test_bad_parameters_are_refused_with_the_security_headers(site):
+    import re
+
+    from qc.config import WebConfig
+
+    app = create_app(site)
+    c = client(app)
+    sign_in(c, "inspector1")
+    for path in ("/queue?page=99999999999999999999", "/api/calls?page=99999999999999999999", "/queue?page=0"):
+        response = c.get(path)
+        assert response.status_code == 422, path
+        assert response.headers["x-frame-options"] == "DENY" and "content-security-policy" in response.headers
+    page = c.get("/calibration")
+    token = re.search(r'name="csrf-token" content="([0-9a-f]+)"', page.text).group(1)
+    drawn = c.post("/calibration/draw", data={"week": "2026-W48\n", "csrf_token": token}, follow_redirects=False)
+    assert drawn.status_code == 400
+    assert rows(site.db_path, "SELECT count(*) FROM calibration WHERE week LIKE '%\n%'")[0][0] == 0
+    with pytest.raises(ValueError, match="raw_data_roles"):
+        WebConfig(raw_data_roles=["admins"])
