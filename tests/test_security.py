@@ -152,3 +152,32 @@ def test_bad_parameters_are_refused_with_the_security_headers(site):
     assert rows(site.db_path, "SELECT count(*) FROM calibration WHERE week LIKE '%\n%'")[0][0] == 0
     with pytest.raises(ValueError, match="raw_data_roles"):
         WebConfig(raw_data_roles=["admins"])
+
+
+def test_a_team_lead_watches_and_acknowledges_only_their_teams_live_alerts(site):
+    import re
+    from datetime import datetime
+
+    from qc.accounts import add_agent
+
+    with Store(site.db_path) as store:
+        con = store.con
+        add_agent(con, "N1", team="north", line="12345")
+        add_agent(con, "S1", team="south", line="12345")
+        add_user(con, "lead_north", PASSWORD, "team_lead", team="north")
+        for alert_id, agent, kind, severity, text in ((1, "N1", "agent_agitated", "high", "north-agitated"),
+                                                      (2, "S1", "agent_agitated", "high", "south-agitated"),
+                                                      (3, "S1", "caller_danger", "critical", "south-danger")):
+            con.execute("INSERT INTO live_alerts (alert_id, live_call_id, agent_id, kind, severity, message_zh, message_en, raised_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [alert_id, f"call-{agent}", agent, kind, severity, text, text, datetime.now()])
+    app = create_app(site)
+    with client(app, "10.0.0.8") as lead:  # one event loop for the whole conversation, as a server has
+        sign_in(lead, "lead_north")
+        wall = lead.get("/wall").text
+        assert "north-agitated" in wall and "south-danger" in wall  # a caller in danger reaches every supervisor
+        assert "south-agitated" not in wall
+        token = re.search(r'name="csrf-token" content="([0-9a-f]+)"', wall).group(1)
+        assert lead.post("/wall/alerts/2/ack", headers={"x-csrf-token": token}).status_code == 403
+        assert lead.post("/wall/alerts/3/ack", headers={"x-csrf-token": token}).status_code == 403
+        assert lead.post("/wall/alerts/1/ack", headers={"x-csrf-token": token}).status_code == 200
+    assert rows(site.db_path, "SELECT alert_id FROM live_alerts WHERE acknowledged_by IS NOT NULL") == [(1,)]
