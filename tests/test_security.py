@@ -181,3 +181,45 @@ def test_a_team_lead_watches_and_acknowledges_only_their_teams_live_alerts(site)
         assert lead.post("/wall/alerts/3/ack", headers={"x-csrf-token": token}).status_code == 403
         assert lead.post("/wall/alerts/1/ack", headers={"x-csrf-token": token}).status_code == 200
     assert rows(site.db_path, "SELECT alert_id FROM live_alerts WHERE acknowledged_by IS NOT NULL") == [(1,)]
+
+
+@pytest.fixture
+def recorder(site):
+    from qc.accounts import create_token
+
+    with Store(site.db_path) as store:
+        add_user(store.con, "fork", PASSWORD, "recorder")
+        return create_token(store.con, "fork", "media fork")
+
+
+def _closed_with(c: TestClient, token: str, send=None) -> tuple[int, str]:
+    from starlette.websockets import WebSocketDisconnect
+
+    with c.websocket_connect("/live/calls", headers={"Authorization": f"Bearer {token}"}) as ws:
+        if send is not None:
+            send(ws)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    return closed.value.code, closed.value.reason
+
+
+def test_live_ingest_refuses_silent_binary_and_unconfigured_starts_with_a_close_code(site, recorder, monkeypatch, caplog):
+    from qc.web import pages_live
+
+    monkeypatch.setattr(pages_live, "START_DEADLINE_S", 0.5)
+    with client(create_app(site)) as c:
+        assert _closed_with(c, recorder)[0] == 1008  # never sent its start message
+        assert _closed_with(c, recorder, lambda ws: ws.send_bytes(b"\x00" * 64))[0] == 1003
+        code, reason = _closed_with(c, recorder, lambda ws: ws.send_text(
+            '{"call_id": "c1", "agent_id": "A1", "line": "99999", "sample_rate": 8000}'))
+        assert code == 1003 and "99999" in reason
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_connections_waiting_for_their_start_count_against_max_calls(site, recorder):
+    from qc.config import LiveConfig
+
+    settings = site.model_copy(update={"live": LiveConfig(max_calls=1)})
+    with client(create_app(settings)) as c:
+        with c.websocket_connect("/live/calls", headers={"Authorization": f"Bearer {recorder}"}):
+            assert _closed_with(c, recorder)[0] == 1013  # the first, silent, holds the only place

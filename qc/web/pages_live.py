@@ -23,6 +23,8 @@ router = APIRouter()
 
 # WebSocket close codes (RFC 6455 / IANA): policy violation, unsupported data, try again later.
 POLICY, UNSUPPORTED, OVERLOADED = 1008, 1003, 1013
+# A recorder sends its start message at once; a connection that does not is closed, not kept open.
+START_DEADLINE_S = 10.0
 
 
 def _ctx(request) -> WebContext:
@@ -50,17 +52,33 @@ async def live_call(ws: WebSocket):
         await ws.close(POLICY, "a recorder or admin API token is needed (Authorization: Bearer ...)")
         return
     service = live_service(ws.app)
+    # Connections still waiting for their start message count against live.max_calls too.
+    if len(service.calls) + service.awaiting_start >= ctx.settings.live.max_calls:
+        await ws.close(OVERLOADED, f"this server takes at most {ctx.settings.live.max_calls} live calls")
+        return
+    service.awaiting_start += 1
     try:
-        start = parse_start(await ws.receive_text())
+        first = await asyncio.wait_for(ws.receive(), timeout=START_DEADLINE_S)
+        if first["type"] == "websocket.disconnect":
+            return
+        if first.get("text") is None:
+            await ws.close(UNSUPPORTED, "the first message must be the JSON start message, as text")
+            return
+        start = parse_start(first["text"])
         state = await service.open_call(start)
+    except asyncio.TimeoutError:
+        await ws.close(POLICY, f"no start message within {START_DEADLINE_S:.0f} s")
+        return
     except ProtocolError as exc:
         await ws.close(UNSUPPORTED, str(exc)[:120])
         return
     except ValueError as exc:
         await ws.close(OVERLOADED, str(exc)[:120])
         return
-    except (WebSocketDisconnect, KeyError):
+    except WebSocketDisconnect:
         return
+    finally:
+        service.awaiting_start -= 1
     await ws.send_json({"event": "started", "call_id": start.call_id})
     forward = asyncio.get_running_loop().create_task(_forward_alerts(ws, service, start.call_id))
     how, detail = "ended", None
