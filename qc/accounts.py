@@ -1,8 +1,10 @@
 """Who may sign in, with which role, and what each role may see.
 
 Passwords are hashed with argon2id; API tokens are random and only their SHA-256 is kept. Sign-in
-failures lock the account for a while after ``max_failed_logins`` in a row (rate limiting that holds
-across processes, because it lives in the database).
+failures are throttled per account and client address, and per address over every account: after
+``max_failed_logins`` in a row that address waits, longer each time (it lives in the database, so it
+holds across processes). The account itself is never locked, so an outsider cannot lock the real user
+out, and a name that does not exist is answered exactly as one that does.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Literal, get_args
+from typing import get_args
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from qc.audit import record as audit
+from qc.config import UserRole
 
 # "recorder": a machine login for the call recorder's media fork, which may only stream live audio.
-Role = Literal["inspector", "team_lead", "agent", "admin", "recorder"]
+Role = UserRole
 ROLES: tuple[str, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 
@@ -111,43 +114,81 @@ def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str, a
         "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, session_epoch = session_epoch + 1 WHERE username = ?",
         [hash_password(password), username],
     )
+    con.execute("DELETE FROM signin_throttle WHERE username = ?", [username])
     audit(con, actor, "user.password", username)
+
+
+def end_sessions(con: duckdb.DuckDBPyConnection, username: str) -> None:
+    """Every signed cookie of this user stops working (sign-out ends the sessions on the server, not just the cookie)."""
+    con.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE username = ?", [username])
+
+
+# An address that fails this many times the per-account limit, over any accounts, waits too.
+ADDRESS_FACTOR = 4
+MAX_LOCK = timedelta(hours=24)
+FORGET_AFTER = timedelta(days=1)
 
 
 def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *, max_failures: int, lockout: timedelta,
                  client: str | None = None) -> SignIn:
-    """Check a password. The same words answer an unknown user and a wrong password."""
-    row = con.execute(
-        "SELECT password_hash, active, failed_logins, locked_until FROM users WHERE username = ?", [username]
-    ).fetchone()
-    wrong = SignIn(None, "wrong username or password")
+    """Check a password. The same words answer an unknown user and a wrong password, throttled alike."""
+    address = client or "unknown"
+    now = _now()
+    waiting = _locked_until(con, username, address, now)
+    if waiting is not None:
+        audit(con, username, "signin.locked", username, client=client)
+        return _throttled(waiting - now)
+    row = con.execute("SELECT password_hash, active FROM users WHERE username = ?", [username]).fetchone()
     if row is None:
         _hasher.hash(password or "x")  # the same work as a real check: no timing hint that the name is unknown
         audit(con, username, "signin.fail", username, after={"reason": "unknown user"}, client=client)
-        return wrong
-    password_hash, active, failures, locked_until = row
-    now = _now()
-    if locked_until is not None and locked_until > now:
-        minutes = max(1, round((locked_until - now).total_seconds() / 60))
-        audit(con, username, "signin.locked", username, client=client)
-        return SignIn(None, f"too many failed sign-ins: try again in {minutes} min")
+        return _failed(con, username, address, max_failures, lockout, now)
+    password_hash, active = row
     try:
         _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
-        failures += 1
-        lock = now + lockout if failures >= max_failures else None
-        con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE username = ?",
-                    [0 if lock else failures, lock, username])
-        audit(con, username, "signin.fail", username, after={"failures": failures, "locked": lock is not None}, client=client)
-        if lock:
-            return SignIn(None, f"too many failed sign-ins: try again in {max(1, round(lockout.total_seconds() / 60))} min")
-        return wrong
+        audit(con, username, "signin.fail", username, client=client)
+        return _failed(con, username, address, max_failures, lockout, now)
     if not active:
         audit(con, username, "signin.disabled", username, client=client)
         return SignIn(None, "this account is disabled")
-    con.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username])
+    con.execute("DELETE FROM signin_throttle WHERE username = ? AND client = ?", [username, address])
     audit(con, username, "signin", username, client=client)
     return SignIn(get_user(con, username))
+
+
+def _locked_until(con: duckdb.DuckDBPyConnection, username: str, address: str, now: datetime) -> datetime | None:
+    row = con.execute(
+        "SELECT max(locked_until) FROM signin_throttle WHERE client = ? AND username IN (?, '*') AND locked_until > ?",
+        [address, username, now],
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def _failed(con: duckdb.DuckDBPyConnection, username: str, address: str, max_failures: int, lockout: timedelta,
+            now: datetime) -> SignIn:
+    """Count a failure for the account from this address and for the address; lock when either is due."""
+    con.execute("DELETE FROM signin_throttle WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+                [now - FORGET_AFTER, now])
+    lock = None
+    for name, limit in ((username, max_failures), ("*", max_failures * ADDRESS_FACTOR)):
+        row = con.execute("SELECT failures, locks FROM signin_throttle WHERE username = ? AND client = ?", [name, address]).fetchone()
+        failures, locks = (row[0] + 1, row[1]) if row else (1, 0)
+        until = None
+        if failures >= limit:
+            # Back-off: each lock of this pair lasts twice the one before.
+            until = now + min(lockout * (2 ** locks), MAX_LOCK)
+            failures, locks = 0, locks + 1
+            lock = max(lock or until, until)
+        con.execute(
+            "INSERT OR REPLACE INTO signin_throttle VALUES (?, ?, ?, ?, ?, ?)", [name, address, failures, locks, until, now]
+        )
+    return _throttled(lock - now) if lock else SignIn(None, "wrong username or password")
+
+
+def _throttled(wait: timedelta) -> SignIn:
+    minutes = max(1, round(wait.total_seconds() / 60))
+    return SignIn(None, f"too many failed sign-ins from this address: try again in {minutes} min")
 
 
 def create_token(con: duckdb.DuckDBPyConnection, username: str, name: str, actor: str = "cli") -> str:

@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from qc.errors import ConfigError
 
+# Who a web user is (qc.accounts); settings name roles too, and an unknown one must be refused, not ignored.
+UserRole = Literal["inspector", "team_lead", "agent", "admin", "recorder"]
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 Script = Literal["t2s", "s2t", "s2hk", "none"]
@@ -138,7 +141,7 @@ class WebConfig(BaseModel):
     max_failed_logins: int = Field(5, ge=1)
     lockout_minutes: float = Field(15.0, ge=0)
     # Who may see unredacted transcripts and audio (every such read is audit-logged).
-    raw_data_roles: list[str] = ["admin"]
+    raw_data_roles: list[UserRole] = ["admin"]
     appeal_window_days: int = Field(7, ge=0)
     # Double review: calls drawn per inspector per ISO week.
     calibration_per_inspector: int = Field(5, ge=0)

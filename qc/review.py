@@ -141,6 +141,8 @@ def file_appeal(con: duckdb.DuckDBPyConnection, *, call_id: str, agent_id: str, 
     if con.execute("SELECT 1 FROM appeals WHERE call_id = ? AND status IN ('open', 'accepted') AND item_id IS NOT DISTINCT FROM ?",
                    [call_id, item_id]).fetchone():
         raise ReviewError("an appeal on this is already open")
+    if item_id is not None and not con.execute("SELECT 1 FROM rule_hits WHERE call_id = ? AND item_id = ?", [call_id, item_id]).fetchone():
+        raise ReviewError(f"the call has no rubric item '{item_id}'")
     appeal_id = uuid.uuid4().hex[:12]
     con.execute(
         "INSERT INTO appeals (appeal_id, call_id, agent_id, filed_by, item_id, reason, filed_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'open')",
@@ -161,8 +163,12 @@ def decide_appeal(con: duckdb.DuckDBPyConnection, appeal_id: str, *, accept: boo
     audit(con, lead, f"appeal.{new}", appeal_id, before={"status": status}, after={"status": new, "comment": comment})
 
 
-def close_appeal_rescored(con: duckdb.DuckDBPyConnection, appeal_id: str, inspector: str) -> None:
+def close_appeal_rescored(con: duckdb.DuckDBPyConnection, appeal_id: str, inspector: str, call_id: str) -> None:
+    """An accepted appeal is closed by the re-scoring review of its own call, never another's."""
     status = _appeal_status(con, appeal_id)
+    appealed = con.execute("SELECT call_id FROM appeals WHERE appeal_id = ?", [appeal_id]).fetchone()[0]
+    if appealed != call_id:
+        raise ReviewError(f"appeal {appeal_id} is about another call")
     if status != "accepted":
         raise ReviewError(f"appeal {appeal_id} is {status}: only accepted appeals are re-scored")
     con.execute("UPDATE appeals SET status = 'rescored', rescored_by = ?, rescored_at = ? WHERE appeal_id = ?",

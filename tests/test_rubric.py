@@ -311,11 +311,14 @@ def test_duplicate_ids_and_unknown_sections(tmp_path):
     dup = tmp_path / "dup.yaml"
     item = "  - {id: a, title: t, points: 1, check: {said: {phrases: [x]}}}\n"
     dup.write_text("id: x\ntitle: x\nversion: '1'\nitems:\n" + item + item, encoding="utf-8")
-    with pytest.raises(RubricError, match="duplicate item ids: a"):
+    # Blamed on the second item's own line, not the file's top.
+    with pytest.raises(RubricError, match=r"dup\.yaml:6: items\.1\.id: duplicate item id 'a'"):
         load_rubric(dup)
     orphan = tmp_path / "orphan.yaml"
-    orphan.write_text("id: x\ntitle: x\nversion: '1'\nitems:\n  - {id: a, title: t, section: nope, points: 1, check: {said: {phrases: [x]}}}\n")
-    with pytest.raises(RubricError, match="unknown section 'nope'"):
+    orphan.write_text("id: x\ntitle: x\nversion: '1'\nsections:\n  - {id: s, title: s}\nitems:\n"
+                      "  - {id: a, title: t, section: s, points: 1, check: {said: {phrases: [x]}}}\n"
+                      "  - {id: b, title: t, section: nope, points: 1, check: {said: {phrases: [x]}}}\n")
+    with pytest.raises(RubricError, match=r"orphan\.yaml:8: items\.1\.section: item b: unknown section 'nope'"):
         load_rubric(orphan)
 
 

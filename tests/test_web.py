@@ -60,7 +60,7 @@ def test_wrong_password_is_refused_then_rate_limited(app, site):
     assert client.post("/login", data={"username": "inspector2", "password": PASSWORD}).status_code == 429
     assert db_rows(site, "SELECT count(*) FROM audit_log WHERE action = 'signin.fail' AND actor = 'inspector2'")[0][0] == 3
     con = duckdb.connect(str(site.settings.db_path))
-    con.execute("UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE username = 'inspector2'")
+    con.execute("DELETE FROM signin_throttle")
     con.close()
 
 
@@ -105,8 +105,11 @@ def test_raw_view_only_for_allowed_roles_and_audited(app, site):
     assert client_for(app, "inspector1").get(f"/calls/{call_id}?raw=1").status_code == 403
     assert client_for(app, "agent_a001").get(f"/calls/{call_id}/audio?raw=1").status_code == 403
     before = db_rows(site, "SELECT count(*) FROM audit_log WHERE action = 'raw.transcript.read'")[0][0]
-    page = client_for(app, "admin1").get(f"/calls/{call_id}?raw=1")
+    admin = client_for(app, "admin1")
+    page = admin.get(f"/calls/{call_id}?raw=1")
     assert page.status_code == 200 and "unredacted" in page.text
+    raw_audio = admin.get(f"/calls/{call_id}/audio?raw=1")
+    assert raw_audio.status_code == 200 and raw_audio.headers["cache-control"] == "no-store"  # never kept by a browser
     assert "5678" in page.text  # the number as the caller said it
     after = db_rows(site, "SELECT count(*), max(actor) FROM audit_log WHERE action = 'raw.transcript.read'")[0]
     assert after == (before + 1, "admin1")

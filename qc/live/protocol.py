@@ -28,11 +28,11 @@ class ProtocolError(ValueError):
 class LiveStart(BaseModel):
     call_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
     agent_id: str = Field(min_length=1, max_length=64)
-    line: str | None = None
+    line: str | None = Field(None, max_length=32)
     sample_rate: int
     channels: int = Field(2, ge=1, le=2)
     agent_channel: int | None = Field(None, ge=0, le=1)
-    encoding: str = "pcm_s16le"
+    encoding: str = Field("pcm_s16le", max_length=32)
 
 
 def parse_start(text: str) -> LiveStart:

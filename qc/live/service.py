@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 from qc.config import Settings, usable_cores
 from qc.live.call import LiveAlert, LiveCall
 from qc.live.hub import Event, Hub
-from qc.live.protocol import LiveStart
+from qc.errors import ConfigError
+from qc.live.protocol import LiveStart, ProtocolError
 from qc.rubric import Rubric, RubricError, load_rubric
 from qc.store import Store, StoreBusy
 from qc.tone import AgentBaseline
@@ -55,6 +56,7 @@ class LiveService:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db-write")
         self.reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-db")
         self.calls: dict[str, CallState] = {}
+        self.awaiting_start = 0  # connections accepted whose start message has not come yet
         self.hub = Hub()
         self._started = False
         self._watchdog: asyncio.Task | None = None
@@ -109,8 +111,11 @@ class LiveService:
             raise ValueError(f"call {start.call_id} is already streaming")
         if len(self.calls) >= self.settings.live.max_calls:
             raise ValueError(f"this server takes at most {self.settings.live.max_calls} live calls")
+        try:
+            _, line = self.settings.line(start.line)
+        except ConfigError as exc:
+            raise ProtocolError(f"line '{start.line}' is not configured on this server") from exc
         loop = asyncio.get_running_loop()
-        _, line = self.settings.line(start.line)
         baseline, team = await loop.run_in_executor(self.reader, self.baselines, start.agent_id, start.line)
         await loop.run_in_executor(self.pool, self.transcriber)  # loaded once, before the first utterance
         call = LiveCall(start, line, self.rubric_for(start.line), self.settings, self.transcriber(), baseline, team)

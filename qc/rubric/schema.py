@@ -330,12 +330,33 @@ def load_rubric(path: Path) -> Rubric:
         raise error(path, lines, (), "a rubric is a mapping (id, title, version, items, ...)")
     data = expand_lists(data, path, lines)
     check_operators(data, path, lines)
+    check_items(data, path, lines)
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
         # The first error is the cause; later ones are its echoes up the tree ("needs at least 1 item").
         first = exc.errors()[0]
         raise error(path, lines, yaml_location(first["loc"]), first["msg"]) from exc
+
+
+def check_items(data: dict, path: Path, lines: dict[Location, int]) -> None:
+    """Duplicate item ids and unknown sections, blamed on the item's own line (the model would blame the file's top)."""
+    items = data.get("items")
+    if not isinstance(items, list):
+        return
+    sections = data.get("sections")
+    known = {s.get("id") for s in sections if isinstance(s, dict)} if isinstance(sections, list) else None
+    seen: set = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        if item.get("id") in seen:
+            raise error(path, lines, ("items", index, "id"), f"duplicate item id '{item['id']}'")
+        seen.add(item.get("id"))
+        section = item.get("section")
+        if section and known is not None and section not in known:
+            raise error(path, lines, ("items", index, "section"),
+                        f"item {item.get('id')}: unknown section '{section}' (sections: {', '.join(sorted(map(str, known)))})")
 
 
 def yaml_location(loc: tuple) -> Location:

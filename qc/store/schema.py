@@ -14,7 +14,7 @@ from qc.errors import QCError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -352,6 +352,19 @@ MIGRATIONS: dict[int, list[str]] = {
             term VARCHAR
         )""",
         "CREATE INDEX asr_corrections_call ON asr_corrections(call_id)",
+    ],
+    12: [
+        # Sign-in throttling per (account, client address), and per address over every account ('*'):
+        # an outsider guessing passwords is slowed where they are, the real user elsewhere still gets in.
+        """CREATE TABLE signin_throttle (
+            username VARCHAR NOT NULL,
+            client VARCHAR NOT NULL,
+            failures INTEGER NOT NULL,
+            locks INTEGER NOT NULL,
+            locked_until TIMESTAMP,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (username, client)
+        )""",
     ],
 }
 

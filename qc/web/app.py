@@ -21,7 +21,8 @@ _STATUS_WORDS = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    # The OpenAPI description is served by qc.web.pages_calls to signed-in users only.
+    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["clock"] = _clock
     ctx = WebContext(settings, SessionSigner(secret_key(settings), settings.web.session_hours * 3600), templates)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timezone
 
 from fastapi import APIRouter, Form, Request
@@ -86,6 +88,8 @@ def draw(request: Request, week: str = Form(...), csrf_token: str = Form("")):
         user, session = _user_for(request, con, "calibration")
         require_csrf(request, session, csrf_token)
         try:
+            if not re.fullmatch(r"\d{4}-W\d{2}", week):
+                raise ValueError(week)
             year, number = week.split("-W")
             monday = date.fromisocalendar(int(year), int(number), 1)
         except ValueError as exc:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from urllib.parse import urlsplit
 
-from qc.accounts import authenticate
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse
+
+from qc.accounts import authenticate, end_sessions
 from qc.audit import record as audit
 from qc.web.context import WebContext, session_of
 from qc.web.security import SESSION_COOKIE
 
 router = APIRouter()
+
+# Longer sign-in fields are refused before anything is checked or stored: an outsider's input is
+# written to the audit log, and must not fill the disk.
+MAX_USERNAME = 64
+MAX_PASSWORD = 1024
+MAX_NEXT = 2048
 
 
 def _ctx(request: Request) -> WebContext:
@@ -40,6 +48,11 @@ def login_page(request: Request, next: str | None = None, expired: int = 0):
 @router.post("/login")
 def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/queue")):
     ctx = _ctx(request)
+    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD or len(next) > MAX_NEXT:
+        return PlainTextResponse("sign-in field too long", status_code=400)
+    if not _same_origin(request):
+        # Login CSRF: another site's form must not sign this browser in as someone else.
+        return PlainTextResponse("sign-in from another site refused", status_code=403)
     client = request.client.host if request.client else None
     with ctx.db() as con:
         result = authenticate(con, username.strip(), password, max_failures=ctx.settings.web.max_failed_logins,
@@ -68,7 +81,16 @@ def logout(request: Request):
         session = None
     if session is not None:
         with ctx.db() as con:
+            end_sessions(con, session.username)
             audit(con, session.username, "signout", session.username)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names the page a form came from (Origin, else Referer); a sign-in must come from this site."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source or source == "null":
+        return source is None  # an opaque origin ("null") is refused; no header (curl, scripts) is allowed
+    return urlsplit(source).netloc == request.headers.get("host", "")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import duckdb
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from qc.accounts import User
@@ -22,6 +22,8 @@ from qc.web.context import PageError, WebContext, signed_in_user
 from qc.web.security import Session
 
 router = APIRouter()
+# Far beyond any queue (page_size >= 10 a page); a larger number would overflow the query's offset.
+MAX_PAGE = 1_000_000
 
 
 def _ctx(request: Request) -> WebContext:
@@ -58,7 +60,7 @@ def _date(value: str | None) -> date | None:
 def queue_page(request: Request, date_from: Optional[str] = None, date_to: Optional[str] = None, line: Optional[str] = None,
                agent: Optional[str] = None, team: Optional[str] = None, item: Optional[str] = None, case_type: Optional[str] = None,
                language: Optional[str] = None, reviewed: Optional[str] = None, status: str = "scored", q: Optional[str] = None,
-               page: int = 1):
+               page: int = Query(1, ge=1, le=MAX_PAGE)):
     ctx = _ctx(request)
     if status not in ("scored", "failed", "all"):
         raise PageError(400, "status is scored, failed or all")
@@ -121,7 +123,9 @@ def _playback(request: Request, call_id: str, raw: int):
 @router.get("/calls/{call_id}/audio")
 def call_audio(request: Request, call_id: str, raw: int = 0):
     channels = _playback(request, call_id, raw)
-    return Response(encode_flac(channels), media_type="audio/flac", headers={"Cache-Control": "private, max-age=300"})
+    # Unredacted audio is never kept by a browser or a proxy; the redacted one may be, briefly, for seeking.
+    cache = "no-store" if raw else "private, max-age=300"
+    return Response(encode_flac(channels), media_type="audio/flac", headers={"Cache-Control": cache})
 
 
 @router.get("/calls/{call_id}/peaks")
@@ -150,7 +154,7 @@ def review_item(request: Request, call_id: str, item_id: str = Form(...), verdic
                         purpose=purpose, items=data.item_verdicts(items, section_of), rubric_id=call["rubric_id"],
                         rubric_version=call["rubric_version"], section_weight=weight_of)
             if purpose == "appeal" and appeal_id:
-                close_appeal_rescored(con, appeal_id, user.username)
+                close_appeal_rescored(con, appeal_id, user.username, call_id)
             con.commit()
         except ReviewError as exc:
             con.rollback()
@@ -175,8 +179,17 @@ def appeal_call(request: Request, call_id: str, reason: str = Form(""), item_id:
     return RedirectResponse(f"/calls/{call_id}#appeals", status_code=303)
 
 
+@router.get("/api/openapi.json")
+def api_description(request: Request):
+    """The API's OpenAPI description, for signed-in users and tokens only: its routes map the site."""
+    ctx = _ctx(request)
+    with ctx.db(write=False) as con:
+        signed_in_user(request, ctx, con)
+    return request.app.openapi()
+
+
 @router.get("/api/calls")
-def api_calls(request: Request, status: str = "scored", page: int = 1, q: Optional[str] = None):
+def api_calls(request: Request, status: str = "scored", page: int = Query(1, ge=1, le=MAX_PAGE), q: Optional[str] = None):
     return queue_page(request, status=status, page=page, q=q)
 
 

@@ -23,6 +23,8 @@ router = APIRouter()
 
 # WebSocket close codes (RFC 6455 / IANA): policy violation, unsupported data, try again later.
 POLICY, UNSUPPORTED, OVERLOADED = 1008, 1003, 1013
+# A recorder sends its start message at once; a connection that does not is closed, not kept open.
+START_DEADLINE_S = 10.0
 
 
 def _ctx(request) -> WebContext:
@@ -50,17 +52,33 @@ async def live_call(ws: WebSocket):
         await ws.close(POLICY, "a recorder or admin API token is needed (Authorization: Bearer ...)")
         return
     service = live_service(ws.app)
+    # Connections still waiting for their start message count against live.max_calls too.
+    if len(service.calls) + service.awaiting_start >= ctx.settings.live.max_calls:
+        await ws.close(OVERLOADED, f"this server takes at most {ctx.settings.live.max_calls} live calls")
+        return
+    service.awaiting_start += 1
     try:
-        start = parse_start(await ws.receive_text())
+        first = await asyncio.wait_for(ws.receive(), timeout=START_DEADLINE_S)
+        if first["type"] == "websocket.disconnect":
+            return
+        if first.get("text") is None:
+            await ws.close(UNSUPPORTED, "the first message must be the JSON start message, as text")
+            return
+        start = parse_start(first["text"])
         state = await service.open_call(start)
+    except asyncio.TimeoutError:
+        await ws.close(POLICY, f"no start message within {START_DEADLINE_S:.0f} s")
+        return
     except ProtocolError as exc:
         await ws.close(UNSUPPORTED, str(exc)[:120])
         return
     except ValueError as exc:
         await ws.close(OVERLOADED, str(exc)[:120])
         return
-    except (WebSocketDisconnect, KeyError):
+    except WebSocketDisconnect:
         return
+    finally:
+        service.awaiting_start -= 1
     await ws.send_json({"event": "started", "call_id": start.call_id})
     forward = asyncio.get_running_loop().create_task(_forward_alerts(ws, service, start.call_id))
     how, detail = "ended", None
@@ -159,15 +177,30 @@ def desk_events(request: Request):
     return _events(request, lambda e: e.agent_id == agent_id and e.type in ("alert", "ack", "call"))
 
 
+def _wall_scope(con, user) -> set[str] | None:
+    """The agents whose live calls a supervisor watches: a team lead's team, everyone for the others."""
+    if user.role != "team_lead":
+        return None
+    return {r[0] for r in con.execute("SELECT agent_id FROM agents WHERE team = ?", [user.team]).fetchall()}
+
+
+def _for_every_supervisor(severity: str | None, kind: str | None) -> bool:
+    # Urgent cases, callers in danger and possible crises reach every supervisor; other alerts their own team's.
+    return severity == "critical" or kind == "possible_crisis"
+
+
 @router.get("/wall")
 def wall_page(request: Request):
     with _ctx(request).db(write=False) as con:
         user, session = page_user(request, _ctx(request), con, "wall")
+        scope = _wall_scope(con, user)
         recent = con.execute("SELECT alert_id, live_call_id, agent_id, kind, severity, call_time_s, message_zh, message_en, raised_at, "
-                             "acknowledged_by FROM live_alerts ORDER BY alert_id DESC LIMIT 50").fetchall()
+                             "acknowledged_by FROM live_alerts ORDER BY alert_id DESC LIMIT 200").fetchall()
+    recent = [r for r in recent if scope is None or r[2] in scope or _for_every_supervisor(r[4], r[3])][:50]
     service = live_service(request.app)
     live = [{"live_call_id": s.call.start.call_id, "agent_id": s.call.start.agent_id, "state": s.state,
-             "audio_s": round(s.call.audio_s, 1), "alerts": s.alerts} for s in service.calls.values()]
+             "audio_s": round(s.call.audio_s, 1), "alerts": s.alerts} for s in service.calls.values()
+            if scope is None or s.call.start.agent_id in scope]
     return render(request, "wall.html", user, session, recent=recent, live=live, last_id=service.hub.last_id)
 
 
@@ -175,13 +208,9 @@ def wall_page(request: Request):
 def wall_events(request: Request):
     with _ctx(request).db(write=False) as con:
         user, _ = page_user(request, _ctx(request), con, "wall")
-    team_agents = None
-    if user.role == "team_lead":
-        with _ctx(request).db(write=False) as con:
-            team_agents = {r[0] for r in con.execute("SELECT agent_id FROM agents WHERE team = ?", [user.team]).fetchall()}
-    # Urgent cases, callers in danger and possible crises reach every supervisor; other events their own team's.
+        team_agents = _wall_scope(con, user)
     return _events(request, lambda e: team_agents is None or e.agent_id in team_agents
-                   or e.data.get("severity") == "critical" or e.data.get("kind") == "possible_crisis")
+                   or _for_every_supervisor(e.data.get("severity"), e.data.get("kind")))
 
 
 @router.post("/wall/alerts/{alert_id}/ack")
@@ -191,7 +220,13 @@ async def acknowledge(request: Request, alert_id: int):
 
     def check():
         with ctx.db(write=False) as con:
-            return page_user(request, ctx, con, "wall")
+            user, session = page_user(request, ctx, con, "wall")
+            scope = _wall_scope(con, user)
+            row = con.execute("SELECT agent_id FROM live_alerts WHERE alert_id = ?", [alert_id]).fetchone()
+        # Another team's alert is its own lead's to acknowledge, even where the wall shows it to everyone.
+        if row is not None and scope is not None and row[0] not in scope:
+            raise PageError(403, f"alert {alert_id} is another team's")
+        return user, session
 
     loop = asyncio.get_running_loop()
     await service.start()
