@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,7 +24,7 @@ import websockets  # noqa: E402
 
 from qc.accounts import add_agent, add_user, create_token  # noqa: E402
 from qc.store import Store, close_all  # noqa: E402
-from qc.testing.browser import free_port  # noqa: E402
+from qc.testing.browser import start_qc_serve  # noqa: E402
 
 REPORTS = ROOT / "reports" / "bench"
 PASSWORD = "correct-horse-battery-staple"
@@ -182,22 +179,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="qc-security-") as tmp:
         db = Path(tmp) / "qc.duckdb"
         token = site(db)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([sys.executable, "-m", "qc.cli", "serve", "--db", str(db), "--port", str(port)], cwd=ROOT,
-                                  env={**os.environ, "QC_WEB__SECRET_KEY": "security-bench"},
-                                  stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / "serve.log", "w"))
+        with open(Path(tmp) / "serve.log", "w") as log:
+            server, base = start_qc_serve(db, secret="security-bench", stderr=log)
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("qc serve did not start")
-                time.sleep(0.5)
             results = checks(base, db, token)
         finally:
             server.terminate()

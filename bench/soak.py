@@ -42,6 +42,7 @@ import soundfile as sf  # noqa: E402
 
 from qc.accounts import add_agent, add_user, create_token  # noqa: E402
 from qc.store import Store, close_all  # noqa: E402
+from qc.testing.browser import start_qc_serve  # noqa: E402
 
 SAMPLES = ROOT / "audio_samples"
 REPORTS = ROOT / "reports" / "bench"
@@ -282,20 +283,8 @@ def main() -> None:
     print(f"alone: {alone_run}", flush=True)
 
     # 2. Everything at once.
-    port = 18000 + os.getpid() % 1000
-    base = f"http://127.0.0.1:{port}"
-    server = qc("serve", "--db", str(db), "--port", str(port), env={"QC_WEB__SECRET_KEY": "soak"},
-                stdout=subprocess.DEVNULL, stderr=open(folder / "serve.log", "w"))
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            raise SystemExit("qc serve did not start")
-        time.sleep(0.5)
+    with open(folder / "serve.log", "w") as log:
+        server, base = start_qc_serve(db, secret="soak", stderr=log)
     stop = threading.Event()
     web, wall = Web(base, stop), Wall(base, stop)
     live_results: list = []

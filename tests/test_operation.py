@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from qc.cli import app
 from qc.records import CallMeta
 from qc.store import Store, StoreBusy, close_all, database
-from qc.testing.browser import free_port, serving
+from qc.testing.browser import free_port, serving, start_qc_serve
 from tests.test_store import result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,22 +189,10 @@ def _signed_in(base: str) -> httpx.Client:
 
 def test_eight_clients_at_once_while_another_process_writes_get_no_errors(tmp_path):
     settings, _ = synthetic_site(tmp_path)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "qc.cli", "serve", "--db", str(settings.db_path), "--port", str(port)], cwd=ROOT,
-                              env={**os.environ, "QC_WEB__SECRET_KEY": "operation-test"}, stdout=subprocess.DEVNULL,
-                              stderr=(tmp_path / "serve.log").open("w"))
-    base = f"http://127.0.0.1:{port}"
+    with (tmp_path / "serve.log").open("w") as log:
+        server, base = start_qc_serve(settings.db_path, secret="operation-test", stderr=log, timeout_s=60)
     writer = None
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "qc serve did not start"
-            time.sleep(0.2)
         clients = [_signed_in(base) for _ in range(8)]
         # Meanwhile a batch-like writer stores a call every 0.2 s from another process.
         code = ("import sys, time; from qc.store import Store\nfrom tests.test_store import result\n"

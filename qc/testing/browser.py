@@ -1,14 +1,18 @@
-"""Real HTTP and a real browser for end-to-end tests: uvicorn on a loopback port, Debian's Chromium."""
+"""Real HTTP and a real browser for end-to-end tests: uvicorn on a loopback port, `qc serve` in its own process,
+Debian's Chromium."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from typing import IO, Iterator
 
 import uvicorn
 
@@ -53,6 +57,31 @@ def serving(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def start_qc_serve(db: Path, *, secret: str, port: int | None = None, stderr: IO | int = subprocess.DEVNULL,
+                   env: dict | None = None, timeout_s: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """`python -m qc.cli serve` on a loopback port, as an operator starts it; returns the process and its base URL
+    once /login answers (the caller stops it). Raises RuntimeError if it exits or does not answer in time."""
+    import httpx
+
+    port = port or free_port()
+    server = subprocess.Popen([sys.executable, "-m", "qc.cli", "serve", "--db", str(db), "--port", str(port)],
+                              cwd=Path(__file__).resolve().parents[2],
+                              env={**os.environ, **(env or {}), "QC_WEB__SECRET_KEY": secret},
+                              stdout=subprocess.DEVNULL, stderr=stderr)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError("qc serve did not start")
+        time.sleep(0.2)
 
 
 @contextmanager
