@@ -111,7 +111,7 @@ def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str, a
     if get_user(con, username) is None:
         raise AccountError(f"no user '{username}'")
     con.execute(
-        "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, session_epoch = session_epoch + 1 WHERE username = ?",
+        "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE username = ?",
         [hash_password(password), username],
     )
     con.execute("DELETE FROM signin_throttle WHERE username = ?", [username])
