@@ -7,7 +7,7 @@ For every item: precision and recall of "fail" (the flag an inspector acts on), 
 case type accuracy; urgent-case precision and recall.
 Speed: N stored calls (copies of the dev transcripts) re-scored from DuckDB with `qc rescore`'s code.
 
-    .venv/bin/python bench/rubric.py [--asr] [--calls 2000]
+    .venv/bin/python bench/rubric.py [--asr] [--calls 2000] [--half all|tuning|reporting] [--label NAME]
 """
 
 from __future__ import annotations
@@ -34,6 +34,18 @@ ITEMS = ("greeting", "confirm_details", "courtesy_words", "no_forbidden_words", 
 
 def truth_files() -> list[Path]:
     return sorted(p for p in DEVSET.glob("*.json") if not p.name.endswith(".meta.json"))
+
+
+def dev_split(truths: dict[str, dict]) -> dict[str, str]:
+    """Each dev call's half: "tuning" (rules may be changed looking at it) or "reporting" (figures only).
+
+    The rule: within each annotated case type, calls in name order alternate tuning, reporting, tuning, ...;
+    a case type with a single call gives it to tuning. Both halves hold every case type that has two calls.
+    """
+    by_type: dict[str, list[str]] = {}
+    for name in sorted(truths):
+        by_type.setdefault(truths[name]["annotations"]["case_type"], []).append(name)
+    return {name: ("tuning" if k % 2 == 0 else "reporting") for names in by_type.values() for k, name in enumerate(names)}
 
 
 def truth_utterances(truth: dict) -> tuple[Utterance, ...]:
@@ -120,10 +132,12 @@ def tally(rows: list[dict]) -> dict:
     }
 
 
-def accuracy(use_asr: bool) -> dict:
+def accuracy(use_asr: bool, half: str = "all") -> dict:
     settings = load_settings()
     rubric = load_rubric(settings.rubrics_dir / "12345.yaml")
     truths = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in truth_files()}
+    split = dev_split(truths)
+    truths = {name: t for name, t in truths.items() if half == "all" or split[name] == half}
     asr = asr_results(sorted(truths)) if use_asr else {}
     modes = {"transcripts": [], **({"asr": []} if use_asr else {})}
     for name, truth in truths.items():
@@ -193,8 +207,15 @@ def rescore_speed(n_calls: int, parts: int = 1) -> dict:
 
 
 def markdown(report: dict) -> str:
+    split = report.get("split", {})
+    tuning = sorted(n for n, h in split.items() if h == "tuning")
+    reporting = sorted(n for n, h in split.items() if h == "reporting")
     lines = [f"# Rubric benchmark — {report['measured_at']}", "", f"Dev set: {report['devset_calls']} annotated calls "
              "(audio_samples/devset), rubric 12345. A 'fail' is the flag an inspector acts on.", ""]
+    if split:
+        lines += [f"Calls measured: **{report.get('half', 'all')}**. Rules are tuned on the tuning half only "
+                  f"(bench/rubric.py `dev_split`: within each case type, calls in name order alternate tuning, reporting).",
+                  f"Tuning half ({len(tuning)}): {', '.join(tuning)}.", f"Reporting half ({len(reporting)}): {', '.join(reporting)}.", ""]
     for mode, res in report["accuracy"].items():
         lines += [f"## On {'ground-truth transcripts (rule errors only)' if mode == 'transcripts' else 'the pipeline output (ASR + diarization + rules)'}", "",
                   "| item | judged | agreement | fail precision | fail recall | true fails | applicability errors |", "|---|---|---|---|---|---|---|"]
@@ -205,7 +226,8 @@ def markdown(report: dict) -> str:
             lines += ["Case type errors: " + "; ".join(res["case_type_errors"]), ""]
         if res["disagreements"]:
             lines += ["Disagreements:", *[f"- {d}" for d in res["disagreements"]], ""]
-    lines += ["## Re-scoring speed (one core, from DuckDB, pinyin caches cleared)", ""]
+    if report["rescore"]:
+        lines += ["## Re-scoring speed (one core, from DuckDB, pinyin caches cleared)", ""]
     for s in report["rescore"]:
         lines.append(f"- {s['calls']} stored calls of ~{s['call_minutes']} min ({s['utterances_per_call']} utterances, ~{s['words_per_call']} "
                      f"words each) re-scored in {s['seconds']} s = **{s['calls_per_second']} calls/s**, of which {s['load_seconds']} s reading.")
@@ -216,17 +238,23 @@ def markdown(report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--asr", action="store_true", help="also run the whole pipeline on the dev audio (minutes)")
-    parser.add_argument("--calls", type=int, default=2000, help="stored calls for the re-scoring speed test")
+    parser.add_argument("--calls", type=int, default=2000, help="stored calls for the re-scoring speed test (0: skip it)")
+    parser.add_argument("--half", default="all", choices=["all", "tuning", "reporting"], help="which dev calls to measure (see dev_split)")
+    parser.add_argument("--label", default="", help="write rubric-<label>.json/.md instead of rubric.json/.md")
     args = parser.parse_args()
+    truths = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in truth_files()}
     report = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "devset_calls": len(truth_files()),
-        "accuracy": accuracy(args.asr),
-        "rescore": [rescore_speed(args.calls), rescore_speed(max(args.calls // 4, 1), parts=4)],
+        "half": args.half,
+        "split": dev_split(truths),
+        "accuracy": accuracy(args.asr, args.half),
+        "rescore": [rescore_speed(args.calls), rescore_speed(max(args.calls // 4, 1), parts=4)] if args.calls else [],
     }
     REPORTS.mkdir(parents=True, exist_ok=True)
-    (REPORTS / "rubric.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (REPORTS / "rubric.md").write_text(markdown(report), encoding="utf-8")
+    name = f"rubric-{args.label}" if args.label else "rubric"
+    (REPORTS / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (REPORTS / f"{name}.md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))
 
 
