@@ -55,7 +55,7 @@ def test_a_sound_alike_of_a_long_phrase_counts_but_only_on_whole_words():
 
 
 def test_a_sound_alike_must_line_up_with_words():
-    from qc.crisis.match import word_boundaries
+    from qc.text.words import word_boundaries
 
     bounds = word_boundaries("房间一直漏水")
     assert 1 not in bounds and 2 in bounds  # 间一 is not a word: it starts inside 房间

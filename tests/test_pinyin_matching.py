@@ -347,3 +347,42 @@ def test_fuzzy_results_agree_with_brute_force(seed):
     best = best_match(text, phrase, threshold)
     if reference and (best is None or not best.exact):
         assert best is not None and best.score == pytest.approx(max(reference.values()), abs=1e-4)
+
+
+# -- sound-alikes on whole words (qc.text.words), as rubrics search an utterance --------------------------------
+
+
+def _rubric_hit(text: str, phrase: str):
+    from qc.records import Utterance, Word
+    from qc.rubric import CallContext
+
+    u = Utterance("caller", "caller", 0.0, 1.0, text, (Word(text, 0.0, 1.0, 1.0),))
+    context = CallContext((u,), 1.0)
+    return context.find_in((0,), phrase, fuzzy=True), context.find(0, phrase, fuzzy=True)
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("房间一直漏水", "建议"),  # 间一 sounds like 建议 but is half of 房间 and half of 一直
+    ("时间一长就坏了", "建议"),
+    ("三号楼七零一", "漏气"),  # house numbers are read digit by digit: 七 is a digit, not 气
+    ("幺二三四五你们又让我找环保局", "唔理"),
+    ("您好请问有什么可以帮您", "还有什么可以帮您"),  # the greeting's tail: a window slid off 请问
+    ("我打电话给你记一下", "立即"),  # two-syllable phrases need 0.9: ni/li and a homophone is 0.875
+])
+def test_a_sound_alike_across_words_is_no_match(text, phrase):
+    assert _rubric_hit(text, phrase) == (None, None), (text, phrase)
+
+
+@pytest.mark.parametrize("text, phrase, should", [(t, p, s) for t, p, s in CASES if p not in t and s])
+def test_whisper_errors_still_match_on_whole_words(text, phrase, should):
+    in_scope, in_utterance = _rubric_hit(text, phrase)
+    assert in_scope is not None and in_utterance is not None, (text, phrase)
+
+
+def test_words_respect_rules_are_one_implementation():
+    from qc.text.words import keeps_to_words, sound_alike_threshold, word_boundaries
+
+    assert sound_alike_threshold("建议", DEFAULT_THRESHOLD) == 0.9 and sound_alike_threshold("燃气泄漏", 0.85) == 0.85
+    assert 2 in word_boundaries("房间一直漏水") and 1 not in word_boundaries("房间一直漏水")
+    assert keeps_to_words("社保卡丢了要怎么不办", 8, 10, "补办")
+    assert not keeps_to_words("房间一直漏水", 1, 3, "建议")

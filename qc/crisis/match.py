@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from qc.crisis.lexicon import CrisisLexicon, match_form
+from qc.text.words import word_boundaries
 
 # Sentence and clause ends in a transcript (the recogniser's and our punctuation).
 _SENTENCE_END = frozenset("。！？!?\n")
@@ -216,24 +216,6 @@ def _sound_alikes(norm: str, lexicon: CrisisLexicon, candidates: list[int], exac
                     and (m.start, m.end) not in exact):
                 out.append((phrase, phrase.kind, phrase.strength, m.start, m.end, True, ((m.start, m.end),)))
     return out
-
-
-@lru_cache(maxsize=2048)
-def word_boundaries(norm: str) -> frozenset[int]:
-    """Offsets where a word starts or ends, by pypinyin's dictionary segmentation of each run of Han characters."""
-    from pypinyin.seg.mmseg import seg
-
-    bounds = {0, len(norm)}
-    for run in re.finditer(r"[\u3400-\u9fff]+", norm):
-        at = run.start()
-        bounds.add(at)
-        for word in seg.cut(run.group()):
-            at += len(word)
-            bounds.add(at)
-    for i, char in enumerate(norm):
-        if not ("\u3400" <= char <= "\u9fff"):
-            bounds.update((i, i + 1))
-    return frozenset(bounds)
 
 
 def _starts(norm: str):

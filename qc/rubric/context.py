@@ -135,12 +135,22 @@ class CallContext:
             pos = text.find(wanted)
             return self._hit_at(scope, starts, pos, pos + len(wanted), phrase, 1.0) if pos >= 0 else None
         from qc.text.pinyin import homophone_matches
+        from qc.text.words import sound_alike_threshold
 
-        matches = homophone_matches(text, wanted, threshold or self.fuzzy_threshold, self._pinyin_index(scope))
+        needed = sound_alike_threshold(wanted, threshold or self.fuzzy_threshold)
+        matches = homophone_matches(text, wanted, needed, self._pinyin_index(scope))
         for m in sorted(matches, key=lambda m: (-m.score, m.start)):
             if _SEPARATOR not in m.matched:
-                return self._hit_at(scope, starts, m.start, m.end, phrase, m.score)
+                hit = self._hit_at(scope, starts, m.start, m.end, phrase, m.score)
+                if self._keeps_to_words(hit, wanted):
+                    return hit
         return None
+
+    def _keeps_to_words(self, hit: PhraseHit, wanted: str) -> bool:
+        """A sound-alike counts only on whole words of its own utterance (qc.text.words)."""
+        from qc.text.words import keeps_to_words
+
+        return keeps_to_words(self.texts[hit.utterance], hit.start_char, hit.end_char, wanted)
 
     @staticmethod
     def _hit_at(scope: tuple[int, ...], starts: list[int], a: int, b: int, phrase: str, score: float) -> PhraseHit:
@@ -157,10 +167,13 @@ class CallContext:
         if pos >= 0:
             return PhraseHit(index, pos, pos + len(wanted), phrase, 1.0)
         if fuzzy:
-            from qc.text.pinyin import best_match
+            from qc.text.pinyin import find_phrase
+            from qc.text.words import keeps_to_words, sound_alike_threshold
 
-            match = best_match(text, wanted, threshold or self.fuzzy_threshold)
-            if match is not None:
+            needed = sound_alike_threshold(wanted, threshold or self.fuzzy_threshold)
+            matches = [m for m in find_phrase(text, wanted, needed) if keeps_to_words(text, m.start, m.end, wanted)]
+            if matches:
+                match = min(matches, key=lambda m: (-m.score, m.start))
                 return PhraseHit(index, match.start, match.end, phrase, match.score)
         return None
 
