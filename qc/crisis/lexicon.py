@@ -34,9 +34,19 @@ class _Words(BaseModel):
         return list(dict.fromkeys(self.zh + self.yue + self.en))
 
 
+# Where a frame's markers count, around a mention (qc.crisis.match.frames_around says each in words).
+Scope = Literal["clause_before", "clause", "sentence_before", "sentence_before_and_clause", "sentence", "utterance"]
+AfterScope = Literal["clause_after", "clause_and_next_after"]
+
+
 class _Frame(_Words):
     # Markers that frame a mention from after it ("着火了的话", "着火以后").
     after: list[str] = []
+    scope: Scope = "clause"
+    after_scope: AfterScope = "clause_after"
+    # Only the last characters (Chinese) or words (English) of the scope count: a negation is right before.
+    within_chars: int | None = Field(None, ge=1)
+    within_words: int | None = Field(None, ge=1)
 
 
 class _Pair(BaseModel):
@@ -105,6 +115,10 @@ class Pair:
 class Frame:
     before: tuple[re.Pattern[str], ...]
     after: tuple[re.Pattern[str], ...]
+    scope: str = "clause"
+    after_scope: str = "clause_after"
+    within_chars: int | None = None
+    within_words: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,7 @@ def load_crisis_lexicon(path: Path | str = DEFAULT_CRISIS_LEXICON) -> CrisisLexi
     kinds_and_pairs = [(SELF_HARM, p) for p in spec.self_harm.pairs] + [(k, p) for k, s in spec.emergencies.items() for p in s.pairs]
     spec_pairs = [p for _, p in kinds_and_pairs]
     pairs = tuple(Pair(kind, _patterns(p.a), _patterns(p.b), p.within, p.strength, p.across_clauses) for kind, p in kinds_and_pairs)
-    frames = {name: Frame(_patterns(getattr(spec.frames, name).all()), _patterns(getattr(spec.frames, name).after)) for name in FRAMES}
+    frames = {name: _frame(getattr(spec.frames, name)) for name in FRAMES}
     titles = {SELF_HARM: "轻生风险 / Self-harm risk"} | {kind: s.title for kind, s in spec.emergencies.items()}
     near_misses = {SELF_HARM: _patterns(spec.self_harm.near_misses)} | {
         kind: _patterns(situation.near_misses) for kind, situation in spec.emergencies.items()}
@@ -169,6 +183,10 @@ def match_form(text: str) -> tuple[str, list[int] | None]:
     "the water's rising" holds the word "water"."""
     norm, origin = normalise(text)
     return _CLITIC.sub(lambda m: " " + m.group(1), norm), origin
+
+
+def _frame(spec: _Frame) -> Frame:
+    return Frame(_patterns(spec.all()), _patterns(spec.after), spec.scope, spec.after_scope, spec.within_chars, spec.within_words)
 
 
 def _phrases(kind: str, strength: Strength, words: list[str]) -> list[Phrase]:

@@ -24,8 +24,6 @@ _TOKEN = re.compile(r"[a-z0-9']+|[^\s|a-z0-9']")
 SOUND_THRESHOLD = 0.9
 SOUND_MIN_HAN = 3
 _NEGATORS = frozenset("不没冇唔未别无無")
-# Negation counts only right before a mention: this many characters (Chinese) or words (English).
-NEGATION_CHARS, NEGATION_WORDS = 4, 3
 
 
 @dataclass(frozen=True)
@@ -92,56 +90,56 @@ def frames_around(text: str, start: int, end: int, lexicon: CrisisLexicon,
                   parts: tuple[tuple[int, int], ...] | None = None) -> frozenset[str]:
     """Which frames the sentence puts around the mention at [start, end) of ``text``.
 
-    negated: a negator right before it; hypothetical: a conditional earlier in the sentence, or a
-    "…的话 / who pays" after it in its clause or the next; past and reported: a marker in its clause (a
-    pair's words may have one between them), reported also earlier in the sentence; now: a now word
-    anywhere in the sentence.
+    Each frame's markers count in the scope the lexicon declares for it (``scope`` before or around the
+    mention, ``after_scope`` after it): negated, a negator right before it in its clause; hypothetical, a
+    conditional earlier in the sentence or a "…的话 / who pays" in its clause or the next; past, a marker in its
+    clause (and ``past_sentence``, one elsewhere in the sentence when the clause says nothing of now); reported,
+    earlier in the sentence or in its clause; now, anywhere in the sentence; all clear, anywhere in the
+    utterance; habitual, in its clause. The mention's own words never frame it ("the last time I bother you" is
+    not the past); a negator counts right before its last word ("墙上那道缝不是新裂的").
     """
     s_start, s_end = _bounds(text, start, end, _SENTENCE_END)
     c_start, c_end = _bounds(text, start, end, _SENTENCE_END | _CLAUSE_END)
     next_clause_end = _bounds(text, min(c_end + 1, len(text)), min(c_end + 1, len(text)), _SENTENCE_END | _CLAUSE_END)[1]
     parts = parts or ((start, end),)
-    # The mention's own words never frame it ("the last time I bother you" is not the past); a negator
-    # counts right before its last word ("墙上那道缝不是新裂的").
     blanked = "".join(" " if any(a <= i < b for a, b in parts) else ch for i, ch in enumerate(text))
     head = max(a for a, _ in parts)
-    clause_before = _match_form(blanked[c_start:head])
-    clause = _match_form(blanked[c_start:c_end])
-    sentence_before = _match_form(text[s_start:start])
-    after = _match_form(text[end:max(c_end, next_clause_end)])
-    clause_after = _match_form(text[end:c_end])
-    frames = lexicon.frames
-    out = set()
-    if _negated(clause_before, lexicon):
-        out.add("negated")
-    if _any(frames["hypothetical"].before, sentence_before) or _any(frames["hypothetical"].after, after):
-        out.add("hypothetical")
-    if _any(frames["past"].before, clause) or _any(frames["past"].after, clause_after):
-        out.add("past")
-    elif _any(frames["past"].before, _match_form(blanked[s_start:s_end])) and not _any(frames["now"].before, clause):
+    regions = {
+        "clause_before": lambda: _match_form(blanked[c_start:head]),
+        "clause": lambda: _match_form(blanked[c_start:c_end]),
+        "sentence_before": lambda: _match_form(text[s_start:start]),
+        "sentence_before_and_clause": lambda: f"{_match_form(text[s_start:start])} {_match_form(blanked[c_start:c_end])}",
+        "sentence": lambda: _match_form(text[s_start:s_end]),
+        "utterance": lambda: _match_form(text),
+        "clause_after": lambda: _match_form(text[end:c_end]),
+        "clause_and_next_after": lambda: _match_form(text[end:max(c_end, next_clause_end)]),
+    }
+    out = {name for name, frame in lexicon.frames.items() if _framed(frame, regions)}
+    past = lexicon.frames["past"]
+    if "past" not in out and _any(past.before, _match_form(blanked[s_start:s_end])) and not _any(lexicon.frames["now"].before, regions["clause"]()):
         out.add("past_sentence")  # "上个礼拜部电梯困人，困咗四十分钟": the sentence says when
-    if _any(frames["reported"].before, f"{sentence_before} {clause}") or _any(frames["reported"].after, clause_after):
-        out.add("reported")
-    if _any(frames["now"].before, _match_form(text[s_start:s_end])):
-        out.add("now")
-    if _any(frames["all_clear"].before, _match_form(text)):
-        out.add("all_clear")
-    if _any(frames["habitual"].before, clause):
-        out.add("habitual")
     return frozenset(out)
+
+
+def _framed(frame, regions) -> bool:
+    before = regions[frame.scope]()
+    if frame.within_chars or frame.within_words:
+        return _tail_has(before, frame)
+    return _any(frame.before, before) or _any(frame.after, regions[frame.after_scope]())
+
+
+def _tail_has(before: str, frame) -> bool:
+    """A marker among the last ``within_words`` English words or ``within_chars`` Chinese characters."""
+    words = _LATIN.findall(before)[-frame.within_words:] if frame.within_words else []
+    latin_tail = " ".join(words)
+    han_tail = re.sub(r"[a-z0-9' ]", "", before)[-frame.within_chars:] if frame.within_chars else ""
+    return any((han_tail and p.search(han_tail)) or (words and p.search(latin_tail)) for p in frame.before)
 
 
 def _about_a_thing(norm: str, start: int, end: int, things) -> bool:
     """Whether the mention's clause, up to its end, names a thing it happens to (keys, a phone, the road)."""
     clause_start = norm.rfind("|", 0, start) + 1
     return any(p.search(norm[clause_start:end]) for p in things)
-
-
-def _negated(clause_before: str, lexicon: CrisisLexicon) -> bool:
-    words = _LATIN.findall(clause_before)[-NEGATION_WORDS:]
-    latin_tail = " ".join(words)
-    han_tail = re.sub(r"[a-z0-9' ]", "", clause_before)[-NEGATION_CHARS:]
-    return any(p.search(han_tail) or (words and p.search(latin_tail)) for p in lexicon.frames["negated"].before)
 
 
 def _any(patterns, text: str) -> bool:
