@@ -300,3 +300,73 @@ def test_everyday_requests_raise_nothing(text):
 def test_a_thing_locked_in_is_not_a_person_trapped():
     assert level("钥匙锁在房间里了") == "none" and level("我妈被锁在房间里出不来了") in ("possible", "urgent")
     assert level("I locked my keys inside the car") == "none" and level("My toddler is locked inside the car") == "urgent"
+
+
+# ---------------------------------------------------------------- context forms (issue 22), each language
+
+@pytest.mark.parametrize("text", [
+    # hypothetical / conditional
+    "要是哪天着火了怎么办", "如果楼塌了谁负责", "假如燃气泄漏了该找谁", "万一电梯困人了打哪个电话",
+    "如果著火點算", "假如層樓冧咗邊個負責", "萬一漏煤氣點算", "要係著火嘅話點算",
+    "What if the building collapses?", "In case there is a gas leak, who do I call?", "If there is a fire, where do we go?",
+    # negated
+    "没有着火，就是想问问消防检查", "不是漏气，是燃气费的问题", "冇著火，只係想問下", "唔係漏煤氣，係想問收費",
+    "There is no fire, I just want to ask about alarms", "It's not a gas leak, it's about the bill", "We never had a flood here",
+    # past
+    "上次着火以后楼道一直没修", "以前漏过气，现在想换管子", "上次著火之後啲走火通道仲未整好", "以前漏過煤氣，想問下點換喉", "尋日著火嗰間舖頭幾時再開",
+    "Last time the building caught fire the alarm didn't work", "We used to smell gas in the hallway, is it checked now?",
+    # reported (hearsay)
+    "听说隔壁小区着火了，我们这边安全吗", "新闻说有楼塌了", "聽講隔籬邨著火，我哋會唔會有事", "They say there was a fire in the next block last night",
+])
+def test_hypothetical_negated_past_and_reported_emergencies_are_not_urgent(text):
+    assert level(text) == "none", text
+
+
+@pytest.mark.parametrize("text", ["现在着火了", "墙已经裂开了", "而家著火呀", "The kitchen is on fire right now", "快来，燃气泄漏了"])
+def test_emergencies_happening_now_are_urgent(text):
+    assert level(text) == "urgent", text
+
+
+@pytest.mark.parametrize("text", ["佢話隔籬著火", "他说楼下着火了", "She says smoke is coming under her door"])
+def test_an_emergency_passed_on_by_a_person_is_possible_and_urgent_when_now(text):
+    assert level(text) == "possible", text
+
+
+@pytest.mark.parametrize("text", ["佢話而家隔籬著火", "他说现在楼下着火了", "She said the kitchen is on fire right now"])
+def test_an_emergency_passed_on_with_now_is_urgent(text):
+    assert level(text) == "urgent", text
+
+
+@pytest.mark.parametrize("text", [
+    # the negator belongs to the phrase or to another verb: distress stays urgent
+    "我不想活了", "没有人能帮我，我不想活了", "没人管我，我真的想死", "不，我是真的想死", "我不是开玩笑，我想自杀",
+    "冇人幫到我，我唔想活", "No, I want to kill myself", "Nobody can help me, I want to die", "I'm not joking, I want to end my life",
+    # said as a condition, the way ideation is often said: possible at least
+])
+def test_a_negation_near_self_harm_does_not_hide_it(text):
+    assert level(text) == "urgent", text
+
+
+@pytest.mark.parametrize("text", [
+    "如果再这样下去我就不想活了", "要係再咁落去我都唔想活", "If this goes on I'll kill myself", "以前想过自杀", "I used to want to kill myself",
+    "他说他想死", "佢話佢唔想活", "My son said he wants to kill himself",
+])
+def test_conditional_past_or_passed_on_self_harm_is_never_dropped(text):
+    assert level(text) in ("possible", "urgent"), text
+
+
+@pytest.mark.parametrize("text", ["没有人能帮我", "冇人幫到我", "没人能帮我了"])
+def test_no_one_to_help_is_a_weak_sign_that_adds_up(text):
+    assert level(text) == "weak", text
+    call = CallCrisis()
+    call.add(assess_text(text))
+    call.add(assess_text("我没有想自杀"))
+    assert call.level == "possible"
+
+
+def test_frame_scopes_are_declared_in_the_lexicon():
+    frames = load_crisis_lexicon().frames
+    assert frames["negated"].scope == "clause_before" and frames["negated"].within_chars == 4
+    assert frames["hypothetical"].scope == "sentence_before" and frames["now"].scope == "sentence"
+    # the declared scope is the one applied: a conditional after the clause's end does not frame a mention before it
+    assert level("现在着火了，如果你们不来怎么办") == "urgent"

@@ -87,13 +87,27 @@ def mention_level(m: Mention) -> str:
             return "possible"  # "要是我不在了，他们会好过点": a conditional is how ideation is often said
         if "past" in m.frames:
             return "possible" if m.strength == "urgent" else "weak"
+        if "relayed" in m.frames and "now" not in m.frames:
+            return "possible"  # "我儿子说他不想活了": someone close may be at risk; a person should listen
         return m.strength
-    if m.near_miss or m.frames & {"negated", "hypothetical", "reported", "past", "past_sentence", "all_clear", "habitual",
-                                  "not_about_people"}:
+    if not happening(m.frames) or m.near_miss:
         return "none"
-    if m.strength == "urgent" or "now" in m.frames:
+    if "now" in m.frames:
         return "urgent"
-    return "possible"
+    if "relayed" in m.frames:
+        return "possible"  # "佢話隔籬著火": passed on by someone, not heard happening; a person should listen
+    return "urgent" if m.strength == "urgent" else "possible"
+
+
+# Frames that say an emergency mention is not happening now: it is a hypothetical, a denial, the past, hearsay,
+# over, a complaint that recurs, or about a thing, not a person.
+NOT_HAPPENING = frozenset({"negated", "hypothetical", "reported", "past", "past_sentence", "all_clear", "habitual", "not_about_people"})
+
+
+def happening(frames: frozenset[str]) -> bool:
+    """Whether a mention with these frames may be happening now (the rubric's ``said`` with ``context: happening``
+    asks the same)."""
+    return not frames & NOT_HAPPENING
 
 
 def _level(signals) -> str:

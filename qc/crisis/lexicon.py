@@ -22,7 +22,7 @@ from qc.tone.lexicon import normalise, phrase_pattern
 DEFAULT_CRISIS_LEXICON = PROJECT_ROOT / "rubrics" / "lexicon" / "crisis.yaml"
 SELF_HARM = "self_harm"
 Strength = Literal["urgent", "possible", "weak"]
-FRAMES = ("hypothetical", "past", "negated", "reported", "now", "all_clear", "habitual")
+FRAMES = ("hypothetical", "past", "negated", "reported", "relayed", "now", "all_clear", "habitual")
 
 
 class _Words(BaseModel):
@@ -81,6 +81,7 @@ class _Frames(BaseModel):
     negated: _Frame
     reported: _Frame
     now: _Frame
+    relayed: _Frame = _Frame()
     all_clear: _Frame = _Frame()
     habitual: _Frame = _Frame()
 
