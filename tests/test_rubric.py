@@ -333,3 +333,59 @@ def test_every_operator_can_be_evaluated_and_described():
 def test_shipped_rubrics_load(name):
     rubric = load_rubric(RUBRICS / name)
     assert rubric.items and rubric.case_types and rubric.urgency
+
+
+# -- words in context (issue 22): the crisis lexicon's frames, one implementation ---------------------------
+
+
+@pytest.fixture(scope="module")
+def rubric12320():
+    return load_rubric(RUBRICS / "12320.yaml")
+
+
+@pytest.mark.parametrize("text", ["如果中毒了怎么办", "我没有胸痛，就是咳嗽", "上次中毒以后一直头晕", "听说有人吃蘑菇中毒了"])
+def test_urgency_words_framed_as_if_not_before_or_hearsay_are_not_urgent(rubric12320, text):
+    result = evaluate(rubric12320, ctx(utt("caller", 1, 6, text)))
+    assert result.case.urgency == "normal" and not [a for a in result.alerts if a.kind == "urgent_case"], text
+
+
+def test_urgency_words_happening_now_are_urgent(rubric12320):
+    result = evaluate(rubric12320, ctx(utt("caller", 1, 6, "我现在胸痛得厉害")))
+    assert result.case.urgency == "urgent" and result.alerts[0].kind == "urgent_case"
+
+
+def test_said_in_context_real_and_happening():
+    call = ctx(utt("caller", 1, 6, "如果水管爆了谁出钱"), utt("caller", 7, 12, "上次水管爆了以后没人修"))
+    assert not check({"said": {"phrases": ["水管爆了"], "by": "caller", "context": "real"}}, ctx(call.utterances[0])).holds
+    real = check({"said": {"phrases": ["水管爆了"], "by": "caller", "context": "real"}}, call)
+    assert real.holds and real.evidence[0].text.startswith("上次")  # the second mention, in the past, is real
+    assert not check({"said": {"phrases": ["水管爆了"], "by": "caller", "context": "happening"}}, call).holds
+    assert check({"said": {"phrases": ["水管爆了"], "by": "caller"}}, call).holds
+    assert "happening now" in describe(cond({"said": {"phrases": ["水管爆了"], "by": "caller", "context": "happening"}}))
+
+
+def test_an_urgency_rule_must_judge_words_in_context():
+    base = {"id": "t", "title": "t", "version": "1", "items": [{"id": "x", "title": "x", "points": 1, "check": {"said": {"phrases": ["a"]}}}]}
+    with pytest.raises(ValueError, match="in context"):
+        Rubric.model_validate(base | {"urgency": [{"title": "特急", "when": {"said": {"phrases": ["着火"], "by": "caller"}}}]})
+    ok = Rubric.model_validate(base | {"urgency": [{"title": "特急", "when": {"said": {"phrases": ["着火"], "by": "caller", "context": "happening"}}}]})
+    assert ok.urgency[0].title == "特急"
+
+
+# -- case types by error class: described, not named; thanks are not praise; a denied type is not that type ----
+
+
+@pytest.mark.parametrize("text, case_type", [
+    ("我不是来投诉的，就是想问问社保卡怎么补办", "enquiry"),
+    ("非常感谢你们，再见", "enquiry"),
+    ("楼上天天半夜装修，严重影响休息", "complaint"),
+    ("物业一直拖着不修电梯，态度很差", "complaint"),
+    ("小区门口有人无证经营卖烧烤", "report"),
+    ("我觉得这个路口应该增加一个红绿灯", "suggestion"),
+    ("窗口的工作人员很耐心，帮了我大忙", "compliment"),
+    ("如果冬天水管冻爆了，维修费谁出", "enquiry"),
+    ("房间一直漏水", "enquiry"),  # 间一 is not 建议
+    ("我爸爸走丢了，到现在还没回来", "help"),
+])
+def test_case_type_by_error_class(rubric12345, text, case_type):
+    assert evaluate(rubric12345, ctx(utt("caller", 1, 6, text))).case.case_type == case_type, text

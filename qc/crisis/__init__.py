@@ -9,11 +9,13 @@ The live path and the batch call the same functions: ``assess_text`` per caller 
 to follow a call.
 """
 
-from qc.crisis.assess import LEVEL_RANK, Assessment, CallCrisis, Signal, assess_call, assess_text, mention_level
+from qc.crisis.assess import (
+    LEVEL_RANK, Assessment, CallCrisis, Signal, assess_call, assess_text, happening, in_context, mention_level,
+)
 from qc.crisis.lexicon import DEFAULT_CRISIS_LEXICON, SELF_HARM, CrisisLexicon, load_crisis_lexicon
 from qc.crisis.match import Mention, find_mentions
 
 __all__ = [
     "Assessment", "CallCrisis", "LEVEL_RANK", "CrisisLexicon", "DEFAULT_CRISIS_LEXICON", "Mention", "SELF_HARM", "Signal",
-    "assess_call", "assess_text", "find_mentions", "load_crisis_lexicon", "mention_level",
+    "assess_call", "assess_text", "find_mentions", "happening", "in_context", "load_crisis_lexicon", "mention_level",
 ]

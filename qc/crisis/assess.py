@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qc.crisis.lexicon import DEFAULT_CRISIS_LEXICON, SELF_HARM, CrisisLexicon, load_crisis_lexicon
-from qc.crisis.match import Mention, find_mentions
+from qc.crisis.match import Mention, find_mentions, frames_around
 
 LEVEL_RANK = {"none": 0, "weak": 1, "possible": 2, "urgent": 3}
 # Weak signals that together make a possible crisis (two denials, a denial and a voice cue, ...).
@@ -99,15 +99,23 @@ def mention_level(m: Mention) -> str:
     return "urgent" if m.strength == "urgent" else "possible"
 
 
-# Frames that say an emergency mention is not happening now: it is a hypothetical, a denial, the past, hearsay,
-# over, a complaint that recurs, or about a thing, not a person.
-NOT_HAPPENING = frozenset({"negated", "hypothetical", "reported", "past", "past_sentence", "all_clear", "habitual", "not_about_people"})
+# Frames that say a mention is not real: a hypothetical, a denial, hearsay, or about a thing, not a person.
+NOT_REAL = frozenset({"negated", "hypothetical", "reported", "not_about_people"})
+# And those that say it is real but not happening now: the past, over, a complaint that recurs.
+NOT_NOW = frozenset({"past", "past_sentence", "all_clear", "habitual"})
 
 
 def happening(frames: frozenset[str]) -> bool:
-    """Whether a mention with these frames may be happening now (the rubric's ``said`` with ``context: happening``
-    asks the same)."""
-    return not frames & NOT_HAPPENING
+    """Whether a mention with these frames may be happening now."""
+    return not frames & (NOT_REAL | NOT_NOW)
+
+
+def in_context(text: str, start: int, end: int, context: str, lexicon: CrisisLexicon | None = None) -> bool:
+    """Whether the words at [start, end) of ``text`` count in ``context`` (a rubric's ``said``): ``real``, not framed
+    as a hypothetical, a denial or hearsay ("如果水管爆了谁出钱"); ``happening``, real and not the past, over or
+    recurring either (what urgency needs). The frames are the crisis detector's (rubrics/lexicon/crisis.yaml)."""
+    frames = frames_around(text, start, end, lexicon or load_crisis_lexicon(DEFAULT_CRISIS_LEXICON))
+    return happening(frames) if context == "happening" else not frames & NOT_REAL
 
 
 def _level(signals) -> str:

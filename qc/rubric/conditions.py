@@ -82,7 +82,11 @@ def said(spec: s.SaidSpec, ctx: CallContext) -> Outcome:
                 break
             if any(h.phrase == phrase for h in hits):
                 continue
-            hit = ctx.find_in(scope, phrase, fuzzy, spec.threshold)
+            if spec.context != "any":
+                hit = next((h for i in scope for h in ctx.find_all(i, phrase, fuzzy, spec.threshold)
+                            if ctx.in_context(h, spec.context)), None)
+            else:
+                hit = ctx.find_in(scope, phrase, fuzzy, spec.threshold)
             if hit:
                 hits.append(hit)
     found = len(hits) >= needed
@@ -93,7 +97,8 @@ def said(spec: s.SaidSpec, ctx: CallContext) -> Outcome:
     if hits:
         missing = [p for p in spec.phrases if p not in {h.phrase for h in hits}]
         return Outcome(False, evidence, f"heard only {heard}; not {_phrases(missing)}")
-    return Outcome(False, (), f"no {_phrases(spec.phrases)} {_who(spec.by)}{_where(spec.within)}")
+    framed = {"any": "", "real": " said as fact", "happening": " happening now"}[spec.context]
+    return Outcome(False, (), f"no {_phrases(spec.phrases)}{framed} {_who(spec.by)}{_where(spec.within)}")
 
 
 def _said(cond: s.Said, ctx: CallContext) -> Outcome:
@@ -288,7 +293,9 @@ def _where(w: s.Window) -> str:
 
 def describe_said(spec: s.SaidSpec) -> str:
     how = {"any": "any of", "all": "all of", "at_least": f"at least {spec.n} of"}[spec.mode]
-    return f"{spec.by} says {how} {_phrases(spec.phrases, 6)}{_where(spec.within)}"
+    framed = {"any": "", "real": " (as fact: not if, not, or hearsay)",
+              "happening": " (as happening now: not if, not, before, over or hearsay)"}[spec.context]
+    return f"{spec.by} says {how} {_phrases(spec.phrases, 6)}{framed}{_where(spec.within)}"
 
 
 _DESCRIBERS: dict[type, Callable] = {

@@ -177,6 +177,33 @@ class CallContext:
                 return PhraseHit(index, match.start, match.end, phrase, match.score)
         return None
 
+    def find_all(self, index: int, phrase: str, fuzzy: bool, threshold: float | None = None) -> list[PhraseHit]:
+        """Every occurrence of the phrase in utterance ``index``: exact ones, then (``fuzzy``) sound-alikes on words."""
+        text, wanted = self.texts[index], match_form(phrase)
+        if not wanted:
+            return []
+        hits, at = [], text.find(wanted)
+        while at >= 0:
+            hits.append(PhraseHit(index, at, at + len(wanted), phrase, 1.0))
+            at = text.find(wanted, at + len(wanted))
+        if fuzzy:
+            from qc.text.pinyin import homophone_matches
+            from qc.text.words import keeps_to_words, sound_alike_threshold
+
+            needed = sound_alike_threshold(wanted, threshold or self.fuzzy_threshold)
+            hits += [PhraseHit(index, m.start, m.end, phrase, m.score) for m in homophone_matches(text, wanted, needed)
+                     if keeps_to_words(text, m.start, m.end, wanted)]
+        return hits
+
+    def in_context(self, hit: PhraseHit, context: str) -> bool:
+        """Whether the words of ``hit`` count in ``context`` (real, happening), by the crisis lexicon's frames around
+        them in the utterance as said (with its punctuation): the same judgement as the crisis detector's."""
+        from qc.crisis import in_context
+
+        text = self.utterances[hit.utterance].text
+        span = _original_span(text, self.texts[hit.utterance], hit.start_char, hit.end_char)
+        return True if span is None else in_context(text, *span, context)  # cannot place it: recall first
+
     # -- scope -----------------------------------------------------------------------------------
     def scope(self, by: str, within: Window) -> list[int]:
         """Indices of the utterances of ``by`` inside the window, in time order."""
@@ -257,6 +284,17 @@ class CallContext:
                     if hit:
                         return hit
         return None
+
+
+def _original_span(text: str, matched_form: str, start: int, end: int) -> tuple[int, int] | None:
+    """Characters [start, end) of an utterance's match form, as offsets in its text (None when they cannot be placed)."""
+    simplified = to_script(text, "t2s")
+    if len(simplified) != len(text) or end <= start:
+        return None
+    origin = [i for i, ch in enumerate(simplified) for _ in normalise_for_match(ch)]
+    if len(origin) != len(matched_form) or end > len(origin):
+        return None
+    return origin[start], origin[end - 1] + 1
 
 
 def _units(text: str) -> int:

@@ -65,6 +65,10 @@ class SaidSpec(_Spec):
     n: int = Field(1, ge=1, description="with mode at_least: how many different phrases")
     fuzzy: bool = True  # also match in pinyin space (homophones Whisper writes)
     threshold: float | None = Field(None, gt=0, le=1, description="pinyin similarity; default from the rubric")
+    # Words judged in their sentence by the crisis lexicon's frames (rubrics/lexicon/crisis.yaml). real: not as a
+    # hypothetical, a denial or hearsay ("如果水管爆了谁出钱" is no burst pipe); happening: real, and not the past,
+    # over or recurring either ("上次中毒以后" is no poisoning now). any: the words wherever they are.
+    context: Literal["any", "real", "happening"] = "any"
 
     @field_validator("phrases")
     @classmethod
@@ -316,10 +320,27 @@ class Rubric(_Spec):
         defaults = [c.id for c in self.case_types if c.when is None]
         if self.case_types and len(defaults) != 1:
             raise ValueError("case_types need exactly one default entry (one without 'when')")
+        for rule in self.urgency:
+            loose = _context_free_words(rule.when)
+            if loose:
+                raise ValueError(f"urgency '{rule.title}': {loose} must judge words in context (said with context: happening, "
+                                 "or crisis): '要是哪天着火了怎么办' is not urgent")
         return self
 
     def item(self, item_id: str) -> Item:
         return next(i for i in self.items if i.id == item_id)
+
+
+def _context_free_words(node: object) -> str | None:
+    """The first condition under ``node`` that hears words without their context (for urgency rules)."""
+    if isinstance(node, SaidSpec):
+        return None if node.context == "happening" else f"said {list(node.phrases)[:3]}"
+    if isinstance(node, (NearSpec, RegexSpec)):
+        return f"{'near' if isinstance(node, NearSpec) else 'regex'} condition"
+    if isinstance(node, tuple):
+        return next((found for x in node if (found := _context_free_words(x))), None)
+    fields = getattr(type(node), "model_fields", None) or {}
+    return next((found for name in fields if (found := _context_free_words(getattr(node, name)))), None)
 
 
 @lru_cache(maxsize=32)
