@@ -9,7 +9,7 @@ own characters is left out for that phrase.
 
 Hits kept: the Whisper errors of tests/test_pinyin_matching.py (CASES, positives) searched the same way.
 
-    .venv/bin/python bench/sound_alikes.py [--label before]
+    .venv/bin/python bench/sound_alikes.py [--label before] [--rubrics DIR]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ REPORTS = ROOT / "reports" / "bench"
 RUBRICS = ("12345.yaml", "1823.yaml", "12320.yaml")
 
 
-def rubric_phrases() -> dict[str, frozenset[str]]:
+def rubric_phrases(rubrics_dir: Path = ROOT / "rubrics") -> dict[str, frozenset[str]]:
     """Every phrase a rubric may match by sound (two Han characters or more), in match form, with the other
     phrases of its list (variants of one another: "有什么可以帮你" heard in "有什么可以帮您" is no false match)."""
     groups: list[tuple[str, ...]] = []
@@ -57,7 +57,7 @@ def rubric_phrases() -> dict[str, frozenset[str]]:
             walk(getattr(node, name))
 
     for name in RUBRICS:
-        rubric = load_rubric(ROOT / "rubrics" / name)
+        rubric = load_rubric(rubrics_dir / name)
         walk((rubric.items, rubric.case_types, rubric.urgency))
     mates: dict[str, set[str]] = {}
     for group in groups:
@@ -129,9 +129,11 @@ def whisper_errors_kept() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="current")
+    parser.add_argument("--rubrics", type=Path, default=ROOT / "rubrics", help="the rubrics whose phrases to search for")
     args = parser.parse_args()
-    phrases, sentences = rubric_phrases(), ordinary_speech()
+    phrases, sentences = rubric_phrases(args.rubrics), ordinary_speech()
     report = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "label": args.label,
+              "rubrics": str(args.rubrics.resolve().relative_to(ROOT)) if args.rubrics.resolve().is_relative_to(ROOT) else str(args.rubrics),
               "sources": dict(Counter(src.split("/")[0] for src, _ in sentences)),
               "ordinary_speech": false_matches(phrases, sentences), "kept": whisper_errors_kept()}
     REPORTS.mkdir(parents=True, exist_ok=True)
