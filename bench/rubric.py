@@ -186,7 +186,7 @@ def rescore_speed(n_calls: int, parts: int = 1) -> dict:
         with Store(settings.db_path) as store:
             store.write(results)
             # Cold: nothing about these texts may be cached from writing them.
-            from qc.rubric import pinyin
+            from qc.text import pinyin
             from qc.rubric.context import match_form
 
             pinyin._readings.cache_clear()

@@ -82,11 +82,11 @@ def said(spec: s.SaidSpec, ctx: CallContext) -> Outcome:
                 break
             if any(h.phrase == phrase for h in hits):
                 continue
-            if spec.context != "any":
+            hit = ctx.find_in(scope, phrase, fuzzy, spec.threshold)
+            if hit and spec.context != "any" and not ctx.in_context(hit, spec.context):
+                # Framed where first heard ("如果水管爆了…"): another mention may be meant ("…上周水管爆了").
                 hit = next((h for i in scope for h in ctx.find_all(i, phrase, fuzzy, spec.threshold)
                             if ctx.in_context(h, spec.context)), None)
-            else:
-                hit = ctx.find_in(scope, phrase, fuzzy, spec.threshold)
             if hit:
                 hits.append(hit)
     found = len(hits) >= needed
