@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qc.config import Settings
 from qc.deploy.prefect_api import served_api_url
+from qc.errors import ConfigError
 
 PROGRAMS = ("prefect-server", "web", "worker")
 
@@ -60,7 +61,6 @@ def render(settings: Settings, python: str, config_file: Path | None, workdir: P
         f"pidfile={_escape(run / 'supervisord.pid')}",
         f"childlogdir={_escape(logs)}",
         f"directory={_escape(workdir.resolve())}",
-        f"environment={_environment(environment)}",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -74,6 +74,7 @@ def render(settings: Settings, python: str, config_file: Path | None, workdir: P
             f"[program:{program.name}]",
             f"command={_escape(python)} -m qc.cli {program.args}",
             f"directory={_escape(workdir.resolve())}",
+            f"environment={_environment(environment)}",
             f"priority={program.priority}",
             "autostart=true",
             "autorestart=true",
@@ -92,9 +93,15 @@ def render(settings: Settings, python: str, config_file: Path | None, workdir: P
 
 
 def _escape(value: object) -> str:
-    # supervisord expands %(name)s in values: a literal % is written %%.
-    return str(value).replace("%", "%%")
+    # supervisord expands %(name)s in values, some of them twice: no escaping of a literal % holds in all fields.
+    text = str(value)
+    if "%" in text:
+        raise ConfigError(f"supervisord cannot take a '%' in a path or command: {text}")
+    return text
 
 
 def _environment(values: dict[str, str]) -> str:
-    return ",".join(f'{key}="{_escape(value).replace(chr(34), "")}"' for key, value in values.items())
+    for value in values.values():
+        if '"' in value:
+            raise ConfigError(f"supervisord cannot take a '\"' in an environment value: {value}")
+    return ",".join(f'{key}="{_escape(value)}"' for key, value in values.items())
