@@ -35,7 +35,7 @@ def deploy_render(
     target = run / "supervisord.conf"
     target.write_text(render(settings, sys.executable, config, workdir), encoding="utf-8")
     target.chmod(0o600)
-    console.print(f"wrote {target}; start: supervisord -c {target}", highlight=False)
+    console.print(f"wrote {target}; start: supervisord -c {target}", highlight=False, soft_wrap=True)
 
 
 @deploy_app.command("prefect-server")

@@ -94,9 +94,11 @@ def database_address(url: str) -> DatabaseAddress:
 
 def require_database(url: str, timeout_s: float = 5.0) -> DatabaseAddress:
     """Connect once to the Prefect server's PostgreSQL database; DatabaseRefused says why it cannot be used."""
-    import asyncpg
-
     address = database_address(url)
+    try:
+        import asyncpg
+    except ImportError as exc:
+        raise DatabaseRefused("asyncpg, Prefect's PostgreSQL driver, is not installed: pip install 'hotline-qc[deploy]'") from exc
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
     async def connect() -> None:

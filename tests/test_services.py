@@ -87,6 +87,30 @@ def test_rendered_configuration_runs_three_services_stopped_as_groups(tmp_path):
     assert str(tmp_path / "run dir" / "logs" / "web.log") == programs["web"].stdout_logfile
 
 
+def test_the_worker_serves_three_deployments_on_the_deploy_schedules(tmp_path):
+    from pipelines.deployments import scheduled_deployments
+
+    settings = load_settings(deploy=DeployConfig(recordings_root=tmp_path, nightly_cron="15 2 * * *", timezone="Asia/Hong_Kong"),
+                             web=load_settings().web.model_copy(update={"reports_dir": tmp_path / "reports"}))
+    by_name = {d.name: d for d in scheduled_deployments(settings)}
+    assert set(by_name) == {"nightly-qc", "weekly-coaching-reports", "daily-retention"}
+    crons = {name: d.schedules[0].schedule.cron for name, d in by_name.items()}
+    assert crons == {"nightly-qc": "15 2 * * *", "weekly-coaching-reports": "0 6 * * 1", "daily-retention": "30 3 * * *"}
+    assert {d.schedules[0].schedule.timezone for d in by_name.values()} == {"Asia/Hong_Kong"}
+    # By module path, so a worker anywhere finds the flows: not a file path relative to where it was started.
+    assert by_name["daily-retention"].entrypoint == "pipelines.retention.retention"
+    assert by_name["nightly-qc"].parameters == {"root": str(tmp_path.resolve())}
+    assert by_name["weekly-coaching-reports"].parameters == {"out": str((tmp_path / "reports").resolve())}
+
+
+def test_the_worker_needs_the_recordings_root():
+    from pipelines.deployments import scheduled_deployments
+    from qc.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="deploy.recordings_root is not set"):
+        scheduled_deployments(load_settings())
+
+
 def test_a_path_supervisord_cannot_take_is_refused(tmp_path):
     from qc.deploy.supervisor import render
     from qc.errors import ConfigError
@@ -188,8 +212,9 @@ def test_a_sqlite_prefect_database_is_refused(tmp_path):
 # ----------------------------------------------------------------------------------- /healthz and /readyz
 
 
-@pytest.fixture
-def web_with_prefect_down(tmp_path):
+@pytest.fixture(scope="module")
+def web_with_prefect_down(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("web")
     down = f"http://127.0.0.1:{free_port()}/api"
     server, base = start_qc_serve(tmp_path / "qc.duckdb", secret="test-secret-key-not-for-production",
                                   env={"QC_DEPLOY__PREFECT_API_URL": down, "QC_WEB__DB_WAIT_S": "0.5"})
@@ -222,12 +247,10 @@ def test_readiness_fails_on_a_store_held_elsewhere(web_with_prefect_down):
     assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200  # health touches no store
 
 
-def test_readiness_without_prefect_configured(tmp_path):
-    server, base = start_qc_serve(tmp_path / "qc.duckdb", secret="test-secret-key-not-for-production")
-    try:
-        ready = httpx.get(f"{base}/readyz", timeout=10)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert ready.status_code == 200
-    assert ready.json()["checks"] == {"store": "ok", "prefect": "not configured"}
+def test_readiness_without_prefect_configured(tmp_path, monkeypatch):
+    from qc.web.pages_health import _prefect_state
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert _prefect_state(load_settings(db_path=tmp_path / "qc.duckdb")) == "not configured"
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
+    assert _prefect_state(load_settings(db_path=tmp_path / "qc.duckdb")) == "failed"
