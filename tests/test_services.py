@@ -141,7 +141,8 @@ def test_render_writes_a_private_file(tmp_path):
 def test_doctor_passes_on_a_working_installation(tmp_path):
     result = qc("doctor", "--config", str(write_config(tmp_path)))
     assert result.returncode == 0, result.stdout + result.stderr
-    for check in ("model whisper-base", "model campplus-zh-en", "store", "prefect api", "postgresql", "chromium", "cjk fonts"):
+    for check in ("model whisper-base", "model campplus-zh-en", "store", "recordings", "prefect api", "postgresql", "chromium",
+                  "cjk fonts"):
         doctor_line(result, check)
     assert doctor_line(result, "model whisper-base").startswith("ok")
     assert doctor_line(result, "prefect api").startswith("skip")
@@ -157,6 +158,12 @@ def test_a_missing_model_file_is_one_line_and_doctor_names_it(tmp_path):
     line = doctor_line(doctor, "model campplus-zh-en")
     assert line.startswith("fail") and "is missing" in line and "fix:" in line
     assert doctor_line(doctor, "model whisper-base").startswith("ok")  # only the broken one is named
+
+
+def test_a_recordings_root_that_is_not_there_is_named(tmp_path):
+    doctor = qc("doctor", "--config", str(write_config(tmp_path, deploy=f"{{recordings_root: {tmp_path / 'nowhere'}}}")))
+    assert doctor.returncode == 1
+    assert doctor_line(doctor, "recordings").startswith("fail") and "is not a folder" in doctor_line(doctor, "recordings")
 
 
 def test_a_wrong_checksum_is_one_line_and_doctor_names_it(tmp_path):

@@ -8,6 +8,7 @@ coaching reports without Chromium); ``skip`` is a check that does not apply to t
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -32,8 +33,8 @@ class Finding:
 
 
 def run_checks(settings: Settings) -> list[Finding]:
-    return [*check_models(settings), check_store(settings), check_prefect_api(settings), check_prefect_database(settings),
-            check_chromium(), check_cjk_fonts()]
+    return [*check_models(settings), check_store(settings), check_recordings(settings), check_prefect_api(settings),
+            check_prefect_database(settings), check_chromium(), check_cjk_fonts()]
 
 
 def failed(findings: Iterable[Finding]) -> list[Finding]:
@@ -130,6 +131,18 @@ def check_store(settings: Settings) -> Finding:
         return Finding("store", "fail", f"{path}: schema version {version}, this hotline-qc needs {SCHEMA_VERSION}",
                        "open it with the matching hotline-qc")
     return Finding("store", "ok", f"{path} opens, schema version {version}")
+
+
+def check_recordings(settings: Settings) -> Finding:
+    root = settings.deploy.recordings_root
+    if root is None:
+        return Finding("recordings", "skip", "deploy.recordings_root not set (needed where the worker runs)")
+    if not root.is_dir():
+        return Finding("recordings", "fail", f"deploy.recordings_root {root} is not a folder",
+                       "mount the recorders' share or correct deploy.recordings_root")
+    if not os.access(root, os.R_OK | os.X_OK):
+        return Finding("recordings", "fail", f"{root} cannot be read by this user", "give this user read access")
+    return Finding("recordings", "ok", f"{root} is readable")
 
 
 def check_prefect_api(settings: Settings) -> Finding:
