@@ -6,18 +6,13 @@ themselves (``$QC_CONFIG`` and ``QC_*``), in the flow run's own process.
 
 from __future__ import annotations
 
+from pipelines import coaching, nightly, retention
 from qc.config import Settings
 from qc.errors import ConfigError
 
-from pipelines import coaching, nightly, retention
-
-# The deployments' names as Prefect shows them: "<flow>/<deployment>" (`prefect deployment run NAME`).
-NIGHTLY = "nightly/nightly-qc"
-COACHING = "weekly-coaching-reports/weekly-coaching-reports"
-RETENTION = "retention/daily-retention"
-
-
 def scheduled_deployments(settings: Settings) -> list:
+    """nightly/nightly-qc, weekly-coaching-reports/weekly-coaching-reports and retention/daily-retention, as Prefect
+    names them (`prefect deployment run NAME`)."""
     deploy = settings.deploy
     if deploy.recordings_root is None:
         raise ConfigError("deploy.recordings_root is not set: the nightly deployment needs the recorders' folder "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import soundfile as sf
 
 from qc.testing.browser import free_port
 from qc.testing.postgres import postgres_bin, temporary_postgres
@@ -27,6 +28,7 @@ pytestmark = [pytest.mark.deploy, pytest.mark.flow, pytest.mark.model]
 
 DAY = "2026-11-24"
 CALLS = ("zh_stereo_8k_no_greeting.wav", "en_mono_16k_pyannote_sample.flac")
+CALL_SECONDS = 15
 PASSWORD = "correct-horse-battery"
 BIN = Path(sys.executable).parent
 
@@ -86,8 +88,9 @@ def test_services_run_a_triggered_nightly_restart_and_stop_cleanly(tmp_path, pos
     web_port, prefect_port = free_port(), free_port()
     day = tmp_path / "recordings" / DAY
     day.mkdir(parents=True)
-    for name in CALLS:
-        shutil.copy(SAMPLES / name, day / name)
+    for name in CALLS:  # the first seconds of two bundled samples, stereo and mono: short calls, the same set-up
+        audio, rate = sf.read(SAMPLES / name, frames=int(CALL_SECONDS * sf.info(SAMPLES / name).samplerate), always_2d=True)
+        sf.write(day / f"{Path(name).stem}.wav", audio, rate, subtype="PCM_16")
         shutil.copy(SAMPLES / f"{Path(name).stem}.meta.json", day / f"{Path(name).stem}.meta.json")
     run_dir = tmp_path / "run"
     config = tmp_path / "qc.yaml"
@@ -155,7 +158,7 @@ deploy:
         calls = queue.json()["calls"]
         assert queue.json()["total"] == len(CALLS) == len(calls)
         assert all(c["status"] == "scored" for c in calls), calls
-        assert sorted(c["file_name"] for c in calls) == sorted(CALLS)
+        assert sorted(c["file_name"] for c in calls) == sorted(f"{Path(name).stem}.wav" for name in CALLS)
 
         doctor = qc("doctor", env={**env, "PREFECT_API_URL": api})
         assert doctor.returncode == 0, doctor.stdout

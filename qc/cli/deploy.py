@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,7 +16,7 @@ deploy_app = QcTyper(help="Run the web app, a Prefect server and a worker as ser
 
 @deploy_app.command("render")
 def deploy_render(
-    config: Optional[Path] = ConfigOpt,
+    config: Path | None = ConfigOpt,
     workdir: Path = typer.Option(Path("."), "--workdir", help="Working folder of the services (relative paths in the settings)."),
 ) -> None:
     """Write supervisord.conf for the three services into deploy.run_dir.
@@ -39,7 +38,7 @@ def deploy_render(
 
 
 @deploy_app.command("prefect-server")
-def deploy_prefect_server(config: Optional[Path] = ConfigOpt) -> None:
+def deploy_prefect_server(config: Path | None = ConfigOpt) -> None:
     """Start the Prefect server on deploy.prefect_database_url (PostgreSQL), after checking the database answers."""
     from qc.deploy.prefect_api import require_database
 
@@ -58,10 +57,10 @@ def deploy_prefect_server(config: Optional[Path] = ConfigOpt) -> None:
 
 
 @deploy_app.command("worker")
-def deploy_worker(config: Optional[Path] = ConfigOpt) -> None:
+def deploy_worker(config: Path | None = ConfigOpt) -> None:
     """Serve the nightly, weekly coaching and retention deployments on their schedules (needs the Prefect API)."""
-    from qc.deploy.prefect_api import configured_api_url, require_api
     from pipelines.runtime import lower_priority
+    from qc.deploy.prefect_api import configured_api_url, require_api
 
     if config is not None:
         os.environ["QC_CONFIG"] = str(config.resolve())  # the flow runs' own processes read the same settings
@@ -81,7 +80,7 @@ def deploy_worker(config: Optional[Path] = ConfigOpt) -> None:
     serve(*deployments)
 
 
-def doctor(config: Optional[Path] = ConfigOpt) -> None:
+def doctor(config: Path | None = ConfigOpt) -> None:
     """Check models, the store, the Prefect API and its database, Chromium and fonts: one line each.
 
     Exits 1 when something the services need fails.

@@ -11,9 +11,10 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 from qc.config import Settings
 from qc.errors import QCError
@@ -191,7 +192,7 @@ def check_cjk_fonts() -> Finding:
         return Finding("cjk fonts", "warn", "fc-list not found: cannot tell whether Chinese fonts are installed",
                        "apt-get install fontconfig fonts-noto-cjk")
     try:
-        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], check=False, capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Finding("cjk fonts", "warn", f"fc-list failed ({exc.__class__.__name__})", "apt-get install fonts-noto-cjk")
     families = sorted({line.split(",")[0].strip() for line in out.splitlines() if line.strip()})

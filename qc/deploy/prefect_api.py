@@ -115,7 +115,7 @@ def require_database(url: str, timeout_s: float = 5.0) -> DatabaseAddress:
         raise DatabaseRefused(f"{address}: the database does not exist: createdb -O {address.user} {address.name}") from exc
     except asyncpg.PostgresError as exc:
         raise DatabaseRefused(f"{address} refused: {exc.__class__.__name__}: {str(exc).splitlines()[0][:160]}") from exc
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         if "refused" in str(exc).lower():  # asyncpg tried several addresses (localhost: ::1 and 127.0.0.1)
             raise DatabaseRefused(f"{address} refused the connection: start PostgreSQL or correct deploy.prefect_database_url") from exc
         raise DatabaseRefused(f"{address} cannot be reached ({exc.__class__.__name__}): check the host, port and firewall") from exc

@@ -11,9 +11,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def postgres_bin() -> Path | None:
@@ -43,7 +43,7 @@ def temporary_postgres(port: int, database: str = "prefect") -> Iterator[str]:
             shutil.chown(path, "postgres")
 
     def run(*args: str) -> None:
-        done = subprocess.run([*as_postgres, *args], capture_output=True, text=True, cwd="/")
+        done = subprocess.run([*as_postgres, *args], check=False, capture_output=True, text=True, cwd="/")
         if done.returncode:
             raise RuntimeError(f"{Path(args[0]).name} failed: {(done.stderr or done.stdout).strip()[-500:]}")
 
@@ -54,6 +54,6 @@ def temporary_postgres(port: int, database: str = "prefect") -> Iterator[str]:
         run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", database)
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
     finally:
-        subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+        subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], check=False,
                        capture_output=True, cwd="/")
         shutil.rmtree(folder, ignore_errors=True)
