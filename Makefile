@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench clean browser
+.PHONY: demo test bench clean browser postgres
 
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -21,7 +21,13 @@ browser:
 	  echo "installing Debian's chromium and fonts-noto-cjk (browser tests, report plots)"; \
 	  $$(command -v sudo) apt-get update -q && $$(command -v sudo) apt-get install -y -q chromium fonts-noto-cjk; }
 
-test: $(BIN)/.installed browser
+# The services test (tests/test_deploy.py) starts a PostgreSQL cluster of its own with Debian's binaries.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql (the services test)"; \
+	  $$(command -v sudo) apt-get update -q && $$(command -v sudo) apt-get install -y -q postgresql; }
+
+test: $(BIN)/.installed browser postgres
 	$(BIN)/pytest -q
 
 bench: $(BIN)/.installed

@@ -31,10 +31,12 @@ class CoachingRun:
 def deployment(cron: str = "0 6 * * 1", timezone_name: str = "Asia/Shanghai", **parameters):
     """The weekly reports as a Prefect deployment on a cron schedule (Monday 06:00 local by default)."""
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
     return weekly_coaching_reports.to_deployment(
         name="weekly-coaching-reports", schedule=Cron(cron, timezone=timezone_name), parameters=parameters,
         description="Coaching reports for every agent and team of last week, as HTML and PDF",
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
 

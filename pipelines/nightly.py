@@ -38,10 +38,12 @@ SETTLE_SECONDS = 120.0
 def deployment(root: str, cron: str = "0 1 * * *", timezone_name: str = "Asia/Shanghai", **parameters):
     """The nightly flow as a Prefect deployment on a cron schedule (01:00 local by default)."""
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
+    # By module path: a worker finds the flow wherever hotline-qc is installed, whatever its working folder.
     return nightly.to_deployment(
         name="nightly-qc", schedule=Cron(cron, timezone=timezone_name), parameters={"root": root, **parameters},
-        description="Score yesterday's recordings into the QC database",
+        description="Score yesterday's recordings into the QC database", entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
 

@@ -23,6 +23,17 @@ KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+def deployment(cron: str = "30 3 * * *", timezone_name: str = "Asia/Shanghai", **parameters):
+    """Retention as a Prefect deployment on a cron schedule (03:30 local every day by default)."""
+    from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
+
+    return retention.to_deployment(
+        name="daily-retention", schedule=Cron(cron, timezone=timezone_name), parameters=parameters,
+        description="Delete stored data whose retention period has passed", entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+
+
 @flow(name="retention", validate_parameters=False)
 def retention(settings: Settings | None = None, now: datetime | None = None, dry_run: bool = False) -> list[dict]:
     settings = settings or load_settings()

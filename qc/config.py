@@ -173,6 +173,30 @@ class LiveConfig(BaseModel):
     max_bad_frames: int = Field(50, ge=0)
 
 
+class DeployConfig(BaseModel):
+    """The services under a process supervisor (`qc deploy render`, docs/deploy.md)."""
+
+    # Where the rendered supervisord.conf, its socket, pid file and the services' logs go.
+    run_dir: Path = Path("deploy/run")
+    # The nightly deployment scores <recordings_root>/<yesterday>; required to render the services.
+    recordings_root: Path | None = None
+    prefect_host: str = "127.0.0.1"
+    prefect_port: int = Field(4200, ge=1, le=65535)
+    # The Prefect API the web app's /readyz, `qc doctor` and the worker use; unset: $PREFECT_API_URL, else
+    # the server above when rendered.
+    prefect_api_url: str | None = None
+    # The Prefect server's database: postgresql+asyncpg://user:password@host:5432/prefect (SQLite locks under
+    # the worker's load). Better given as $QC_DEPLOY__PREFECT_DATABASE_URL than written in a file.
+    prefect_database_url: str | None = None
+    prefect_ui: bool = True
+    # Seconds the worker waits for the Prefect API at start before giving up (the supervisor starts it again).
+    prefect_wait_s: float = Field(120.0, gt=0)
+    nightly_cron: str = "0 1 * * *"
+    coaching_cron: str = "0 6 * * 1"
+    retention_cron: str = "30 3 * * *"
+    timezone: str = "Asia/Shanghai"
+
+
 def usable_cores() -> int:
     """Cores this process may run on: its CPU affinity, which a container or taskset narrows below cpu_count."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -211,6 +235,7 @@ class Settings(BaseSettings):
     retention: RetentionConfig = RetentionConfig()
     web: WebConfig = WebConfig()
     live: LiveConfig = LiveConfig()
+    deploy: DeployConfig = DeployConfig()
 
     @field_validator("lines")
     @classmethod

@@ -450,6 +450,10 @@ def _register_web_commands() -> None:
     from qc.cli import report as cli_report
 
     app.command("report")(cli_report.report)
+    from qc.cli import deploy as cli_deploy
+
+    app.add_typer(cli_deploy.deploy_app, name="deploy")
+    app.command("doctor")(cli_deploy.doctor)
 
 
 _register_web_commands()

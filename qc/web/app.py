@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from qc.config import Settings
 from qc.live.service import LiveService
 from qc.store import StoreBusy
-from qc.web import pages_admin, pages_auth, pages_calls, pages_live
+from qc.web import pages_admin, pages_auth, pages_calls, pages_health, pages_live
 from qc.web.context import TEMPLATES, NeedsSignIn, PageError, WebContext
 from qc.web.security import SessionSigner, secret_key
 
@@ -30,7 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Built here, opening nothing: the store is first read on a worker thread, never on the event loop.
     app.state.live = LiveService(settings)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
-    for module in (pages_auth, pages_calls, pages_admin, pages_live):
+    for module in (pages_health, pages_auth, pages_calls, pages_admin, pages_live):
         app.include_router(module.router)
 
     @app.exception_handler(NeedsSignIn)
