@@ -226,6 +226,8 @@ def check_script(call: Call) -> list[str]:
         far = abs(a.gender[1] - c.gender[1]) >= 15 if a.gender else abs(a.pitch - c.pitch) >= 200
         if not far:
             errs.append("agent and caller voices too close")
+    if (call.repeat_caller is not None) != (f"repeat: call {call.repeat_caller}" in call.notes):
+        errs.append("repeat_caller and the notes disagree")
     if not 0.85 <= c.tempo <= 1.2:
         errs.append(f"caller tempo {c.tempo} outside 0.85-1.2")
     return errs
