@@ -589,7 +589,7 @@ CALLS += [
     ]
 
 CALLS += [
-    Call("bl29_en_scaffolding_urgent", "1823", "stereo", 0, "B209", Voice(350, 1.12), "karenleung",
+    Call("bl29_en_scaffolding_urgent", "1823", "stereo", 0, "B209", Voice(0, 1.12, gender=(1.15, 205.0)), "karenleung",
          "2026-12-02T11:22:14", "report", "urgent", OK, (
              ("agent", "Hello, one eight two three, how can I help you?"),
              ("caller", "Hi, the bamboo scaffolding on the building next to mine is swaying in the wind, and a few poles have just fallen onto the pavement. People are still walking underneath it!"),
@@ -624,7 +624,7 @@ CALLS += [
          ), "Enquiry about a dog licence and rabies vaccination. Proper greeting, an announced hold of about 9 s, read-back, text within thirty minutes, polite closing.",
          "announced hold (hold on a moment); lower caller voice"),
 
-    Call("bl31_en_pigeon_rude", "1823", "mono", None, "B209", Voice(420, 1.0), "lokman",
+    Call("bl31_en_pigeon_rude", "1823", "mono", None, "B209", Voice(0, 1.0, gender=(1.18, 230.0)), "lokman",
          "2026-12-04T14:02:57", "complaint", "normal",
          Outcome(greeting="fail", confirm="fail", courtesy="fail",
                  forbidden=("that's not really our problem", "I've already told you"),
@@ -659,7 +659,7 @@ CALLS += [
          ), "Report of a blocked, chained fire exit (a hypothetical fire, nothing burning: not urgent). Proper greeting, no read-back of the location, inspection within three working days, polite closing.",
          "hypothetical fire (what if there was a fire); no read-back; fast caller"),
 
-    Call("bl33_en_minibus_shelter", "1823", "mono", None, "B209", Voice(250, 0.88), "margaretho",
+    Call("bl33_en_minibus_shelter", "1823", "mono", None, "B209", Voice(0, 0.88, gender=(1.12, 185.0)), "margaretho",
          "2026-12-06T13:41:19", "suggestion", "normal", Outcome(confirm="na"), (
              ("agent", "Hello, one eight two three, how can I help you?"),
              ("caller", "Good afternoon. I'd like to make a suggestion about the green minibus stop outside Tai Hang Market. There's no shelter at all, and the older folks have to wait in the sun and the rain."),
