@@ -603,7 +603,7 @@ CALLS += [
              ("caller", "Okay, thank you."),
              ("agent", "Thank you for calling, and please stay safe. Goodbye."),
          ), "Bamboo scaffolding swaying in the wind with poles already falling near a bus stop (happening now, urgent). Proper greeting, safety advice first, read-back, emergency team within one hour, polite closing. Wind noise on the caller's side.",
-         "structure failing now; caller-side noise",
+         "structure failing now; female-sounding caller (formants raised); caller-side noise",
          background_db=-45.0),
 
     Call("bl30_en_dog_licence", "1823", "stereo", 1, "B210", Voice(-200, 0.95), "danielcheng",
@@ -641,7 +641,7 @@ CALLS += [
              ("caller", "When?"),
              ("agent", "No idea. That's it then."),
          ), "Complaint about a neighbour feeding pigeons. No proper greeting, the agent cuts in 1.6 s early, dismissive phrases, no courtesy words, no read-back, no time limit, no closing.",
-         "absent greeting (Yeah, go ahead); agent cuts in 1.6 s early"),
+         "absent greeting (Yeah, go ahead); agent cuts in 1.6 s early; female-sounding caller"),
 
     Call("bl32_en_fire_exit_blocked", "1823", "stereo", 0, "B210", Voice(-100, 1.15), "anon-golden",
          "2026-12-05T17:30:08", "report", "normal", Outcome(confirm="fail"), (
@@ -671,7 +671,7 @@ CALLS += [
              ("caller", "No, that's everything. You've been very helpful."),
              ("agent", "It's my pleasure. Thank you for calling. Goodbye."),
          ), "Suggestion for a shelter and benches at a minibus stop. Proper greeting, reply within fifteen working days, polite closing.",
-         "slow, older caller (tempo 0.88)"),
+         "slow, older female-sounding caller (tempo 0.88)"),
     Call("bl34_en_lift_technician_compliment", "1823", "stereo", 1, "B210", Voice(-250, 1.05), "sunchuen",
          "2026-12-06T18:12:40", "compliment", "normal", Outcome(confirm="na"), (
              ("agent", "Hello, one eight two three, how can I help you today?"),
