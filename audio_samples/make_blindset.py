@@ -25,9 +25,9 @@ import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synth  # noqa: E402
-from synth import A, C, WORK_SR  # noqa: E402
-from blindset_calls import AGENT_VOICES, CALLS, Call, Voice  # noqa: E402
+import synth
+from blindset_calls import AGENT_VOICES, CALLS, Call, Voice
+from synth import WORK_SR, A, C
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "blindset"
@@ -81,7 +81,7 @@ def place(call: Call, segments: list[np.ndarray]) -> tuple[list[dict], int]:
             start = CALL_START_S
         else:
             start = end_so_far + (gap if gap is not None else float(rng.uniform(0.4, 1.0)))
-        s = int(round(start * 100)) * grid
+        s = round(start * 100) * grid
         placed.append({"speaker": turn[0], "text": turn[1], "_y": y, "_s": s, "_e": s + len(y)})
         end_so_far = max(end_so_far, (s + len(y)) / WORK_SR)
     return placed, int((end_so_far + TAIL_S) * WORK_SR)
@@ -394,7 +394,7 @@ def table_rows(out_dir: Path) -> list[str]:
         a = t["annotations"]
         layout = "mono" if call.layout == "mono" else ("stereo, agent left" if call.agent_channel == 0
                                                        else "stereo, agent **right**")
-        bold = lambda v: "**fail**" if v == "fail" else ("n/a" if v == "na" else v)  # noqa: E731
+        bold = lambda v: "**fail**" if v == "fail" else ("n/a" if v == "na" else v)
         case = a["case_type"] + (f" (repeat: call {a['repeat_caller']})" if a["repeat_caller"] else "")
         urg = "**特急 urgent**" if a["urgency"] == "urgent" else "normal"
         ls = a["long_silence"]
