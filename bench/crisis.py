@@ -10,12 +10,12 @@ An item is "urgent" when an urgent alert fires (urgent_case, or a critical calle
 Targets on the blind set: crisis recall 1.0 (urgent + possible), urgent precision >= 0.9 (urgent alerts
 on crisis items), "possible" on <= 2 % of routine items.
 
-Sets (``bench/data/``): ``crisis_blind.jsonl`` (written by a helper who never saw the lexicon or the rules;
-its first run is recorded before any fix), ``crisis_dev.jsonl`` (ours, used for tuning), and their ASR
+Sets (``bench/data/``): ``crisis_blind.jsonl``, ``crisis_blind2.jsonl`` and ``crisis_blind3.jsonl`` (each written
+by a helper who never saw the lexicon or the rules; each first run is recorded before any fix), ``crisis_dev.jsonl`` (ours, used for tuning), and their ASR
 versions ``*_asr.jsonl`` (the same texts synthesised, sent through an 8 kHz telephone channel and
 transcribed by Whisper base, where a synthesiser exists for the language).
 
-    .venv/bin/python bench/crisis.py [--set blind|dev|all] [--label first-run] [--asr]
+    .venv/bin/python bench/crisis.py [--set blind|blind2|blind3|dev|all] [--label first-run] [--asr]
 """
 
 from __future__ import annotations
@@ -185,11 +185,11 @@ def render(name: str, label: str, result: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="all", choices=["blind", "blind2", "dev", "all"])
+    parser.add_argument("--set", default="all", choices=["blind", "blind2", "blind3", "dev", "all"])
     parser.add_argument("--label", default="current", help="Name of this run on the report page (e.g. first-run).")
     parser.add_argument("--voice", action="store_true", help="Also measure the voice cues on the labelled sample and dev calls.")
     args = parser.parse_args()
-    names = ["blind2", "blind", "dev"] if args.set == "all" else [args.set]
+    names = ["blind3", "blind2", "blind", "dev"] if args.set == "all" else [args.set]
     out = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "label": args.label, "sets": {}}
     page = []
     for name in names:
