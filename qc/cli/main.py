@@ -446,6 +446,9 @@ def _register_web_commands() -> None:
     app.add_typer(cli_web.tokens_app, name="tokens")
     app.add_typer(cli_web.agents_app, name="agents")
     app.add_typer(cli_web.live_app, name="live")
+    from qc.cli.webhooks import webhooks_app
+
+    app.add_typer(webhooks_app, name="webhooks")
     app.command("serve")(cli_web.serve)
     from qc.cli import report as cli_report
 

@@ -29,6 +29,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ctx = ctx
     # Built here, opening nothing: the store is first read on a worker thread, never on the event loop.
     app.state.live = LiveService(settings)
+    if settings.webhooks.deliver_in_serve:
+        _run_webhook_deliverer(app, settings)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
     for module in (pages_auth, pages_calls, pages_admin, pages_live):
         app.include_router(module.router)
@@ -65,6 +67,26 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     return app
+
+
+def _run_webhook_deliverer(app: FastAPI, settings: Settings) -> None:
+    """Deliver webhooks from a background thread while the server runs (the event loop never waits for a receiver)."""
+
+    async def start() -> None:
+        from qc.webhooks.deliver import Deliverer
+
+        app.state.webhooks = Deliverer(settings)
+        app.state.webhooks.start()
+
+    async def stop() -> None:
+        deliverer = getattr(app.state, "webhooks", None)
+        if deliverer is not None:
+            import asyncio
+
+            await asyncio.to_thread(deliverer.stop, 5.0)
+
+    app.add_event_handler("startup", start)
+    app.add_event_handler("shutdown", stop)
 
 
 def error_response(request: Request, status: int, message: str):
