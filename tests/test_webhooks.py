@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -17,7 +16,7 @@ from typer.testing import CliRunner
 
 from qc.config import WebhookConfig, load_settings
 from qc.records import Alert, CallMeta, CallResult, CaseInfo, Evidence
-from qc.store import Store, outbox
+from qc.store import Store
 from qc.webhooks import admin, verify
 from qc.webhooks.deliver import Deliverer, backoff_s
 from tests.conftest import rows
@@ -405,3 +404,36 @@ def test_a_live_alert_is_stored_with_its_event_and_delivered_at_once(hook_settin
     assert "13812345678" not in got.body.decode() and got.event["data"]["evidence"] == ["不想活了", "[手机号]"]
     assert rows(hook_settings.db_path, "SELECT kind FROM live_alerts ORDER BY alert_id") == [("urgent_case",), ("agent_agitated",)]
     assert got.at - stored_at < 5.0
+
+
+@pytest.mark.model
+def test_a_sample_calls_urgent_case_reaches_the_receiver_from_the_batch_writer(hook_settings, receiver):
+    """A real sample call heard once (``hear``), judged and stored as the batch's writer does; a deliverer running."""
+    from qc.judge import judge
+    from qc.rescore import rescore
+    from qc.sources import read_meta
+    from tests.conftest import SAMPLES, hear
+
+    made = admin.subscribe(hook_settings.db_path, receiver.url, "urgent_case,caller_distress,call_scored")
+    path = SAMPLES / "zh_stereo_8k_agitated_distress.flac"
+    heard = hear(path, read_meta(path, CallMeta()), hook_settings)
+    deliverer = Deliverer(hook_settings)
+    deliverer.start()
+    try:
+        with Store(hook_settings.db_path) as store:
+            result = judge(heard, store, hook_settings)
+            store.write([result])
+        stored_at = time.time()
+        got = receiver.wait_for(3, timeout_s=20)
+        rescore(hook_settings, line="12345")  # the same rubric again: nothing new to tell
+        time.sleep(1.0)
+    finally:
+        deliverer.stop()
+    assert sorted(r.event["type"] for r in receiver.received) == ["call_scored", "caller_distress", "urgent_case"]
+    urgent = next(r for r in got if r.event["type"] == "urgent_case")
+    assert verify(made.secret, urgent.headers["X-QC-Signature"], urgent.body)
+    data = urgent.event["data"]
+    assert data["call_id"] == result.call_id and data["urgency_title"] == "特急" and data["agent_id"] == "A007"
+    stored = rows(hook_settings.db_path, "SELECT message FROM alerts WHERE call_id = ? AND kind = 'urgent_case'", result.call_id)
+    assert [a["message"] for a in data["alerts"]] == [m for (m,) in stored]  # the stored, redacted words
+    assert urgent.at - stored_at < 5.0

@@ -74,7 +74,8 @@ def score(
             bar.update(job, advance=1, description=f"{Path(result.path).name}: {result.status}")
 
         try:
-            summary = run_scoring(files, settings, defaults, force=force, on_result=advance)
+            summary = run_scoring(files, settings, defaults, force=force, on_result=advance,
+                                  source=" ".join(str(p) for p in paths))
         except QCError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc

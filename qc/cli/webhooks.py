@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qc.cli.common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
+from qc.cli.common import ConfigOpt, DbOpt, QcTyper, console, settings_from
 from qc.webhooks import admin
 from qc.webhooks.events import EVENT_KINDS
 from qc.webhooks.subscriptions import WebhookError
@@ -152,4 +152,3 @@ def _when(text: str) -> datetime:
     return value
 
 
-__all__ = ["webhooks_app", "err"]
