@@ -20,7 +20,7 @@ from qc.store import Store
 from qc.webhooks import admin, verify
 from qc.webhooks.deliver import Deliverer, backoff_s
 from tests.conftest import rows
-from tests.webhook_receiver import Receiver
+from qc.testing.webhook_receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = WebhookConfig(max_attempts=3, retry_base_s=0.1, retry_max_s=0.3, timeout_s=0.5, poll_s=0.05)
@@ -437,3 +437,23 @@ def test_a_sample_calls_urgent_case_reaches_the_receiver_from_the_batch_writer(h
     stored = rows(hook_settings.db_path, "SELECT message FROM alerts WHERE call_id = ? AND kind = 'urgent_case'", result.call_id)
     assert [a["message"] for a in data["alerts"]] == [m for (m,) in stored]  # the stored, redacted words
     assert urgent.at - stored_at < 5.0
+
+
+def test_qc_serve_delivers_events_another_process_stores(hook_settings, receiver):
+    """`qc serve` as an operator starts it runs a deliverer; the batch (this process) only writes the outbox."""
+    from qc.store import close_all
+    from qc.testing.browser import start_qc_serve
+
+    made = admin.subscribe(hook_settings.db_path, receiver.url, "run_finished")
+    close_all()
+    server, _ = start_qc_serve(hook_settings.db_path, secret="hooks-test", env={"PYTHONPATH": str(ROOT)})
+    try:
+        with Store(hook_settings.db_path) as store:
+            store.record_run(run_row())
+        stored_at = time.time()
+        (got,) = receiver.wait_for(1, timeout_s=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert verify(made.secret, got.headers["X-QC-Signature"], got.body) and got.event["data"]["run_id"] == "run-1"
+    assert got.at - stored_at < 10.0

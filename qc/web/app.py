@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -22,15 +24,13 @@ _STATUS_WORDS = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 
 
 def create_app(settings: Settings) -> FastAPI:
     # The OpenAPI description is served by qc.web.pages_calls to signed-in users only.
-    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan(settings))
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["clock"] = _clock
     ctx = WebContext(settings, SessionSigner(secret_key(settings), settings.web.session_hours * 3600), templates)
     app.state.ctx = ctx
     # Built here, opening nothing: the store is first read on a worker thread, never on the event loop.
     app.state.live = LiveService(settings)
-    if settings.webhooks.deliver_in_serve:
-        _run_webhook_deliverer(app, settings)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
     for module in (pages_auth, pages_calls, pages_admin, pages_live):
         app.include_router(module.router)
@@ -69,24 +69,24 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _run_webhook_deliverer(app: FastAPI, settings: Settings) -> None:
-    """Deliver webhooks from a background thread while the server runs (the event loop never waits for a receiver)."""
+def _lifespan(settings: Settings):
+    """While the server runs: a webhook deliverer in a background thread (the event loop never waits for a receiver)."""
 
-    async def start() -> None:
-        from qc.webhooks.deliver import Deliverer
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        deliverer = None
+        if settings.webhooks.deliver_in_serve:
+            from qc.webhooks.deliver import Deliverer
 
-        app.state.webhooks = Deliverer(settings)
-        app.state.webhooks.start()
+            deliverer = app.state.webhooks = Deliverer(settings)
+            deliverer.start()
+        try:
+            yield
+        finally:
+            if deliverer is not None:
+                await asyncio.to_thread(deliverer.stop, 5.0)
 
-    async def stop() -> None:
-        deliverer = getattr(app.state, "webhooks", None)
-        if deliverer is not None:
-            import asyncio
-
-            await asyncio.to_thread(deliverer.stop, 5.0)
-
-    app.add_event_handler("startup", start)
-    app.add_event_handler("shutdown", stop)
+    return lifespan
 
 
 def error_response(request: Request, status: int, message: str):
