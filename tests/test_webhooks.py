@@ -457,3 +457,30 @@ def test_qc_serve_delivers_events_another_process_stores(hook_settings, receiver
         server.wait(timeout=30)
     assert verify(made.secret, got.headers["X-QC-Signature"], got.body) and got.event["data"]["run_id"] == "run-1"
     assert got.at - stored_at < 10.0
+
+
+def test_a_rescore_that_finds_an_urgent_case_tells_of_it(hook_settings, receiver):
+    """A stored call judged normal, re-scored (no recognition) with the line's rubric: the caller's words are urgent."""
+    from qc.records import Utterance
+    from qc.rescore import rescore
+
+    said = (("agent", 0.5, 3.0, "您好，请问有什么可以帮您"), ("caller", 4.0, 8.0, "我真的不想活了"),
+            ("agent", 9.0, 12.0, "您先别挂电话，我马上帮您转接"))
+    call = CallResult(call_id="feed00000000000000000001", path="x.wav", status="scored", meta=CallMeta(line="12345", agent_id="A007"),
+                      pipeline_version="test", scored_at=datetime.now(timezone.utc), score=90.0, rubric_id="12345",
+                      utterances=tuple(Utterance(role, role, a, b, text) for role, a, b, text in said))
+    with Store(hook_settings.db_path) as store:
+        store.write([call])
+    admin.subscribe(hook_settings.db_path, receiver.url, "urgent_case")
+    rescore(hook_settings, line="12345")
+    rescore(hook_settings, line="12345")  # the same again: nothing new
+    deliverer = Deliverer(hook_settings)
+    try:
+        deliverer.deliver_until_idle()
+    finally:
+        deliverer.stop()
+    (got,) = receiver.wait_for(1)
+    assert (got.event["type"], got.event["source"], got.event["data"]["call_id"]) == ("urgent_case", "rescore", call.call_id)
+    assert "不想活" in got.event["data"]["alerts"][0]["message"]
+    time.sleep(0.2)
+    assert len(receiver.received) == 1
