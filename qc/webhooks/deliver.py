@@ -30,8 +30,9 @@ from qc.webhooks.signing import SIGNATURE_HEADER, signature_header
 
 log = logging.getLogger(__name__)
 
-# A deliverer that is idle still looks at the database this often (a lease that ran out, a clock change).
-IDLE_RECHECK_S = 30.0
+# With nothing pending a deliverer waits for the next event's signal; it still looks at the database this often,
+# in case a signal was missed (the file on a volume whose times do not change).
+IDLE_RECHECK_S = 300.0
 # Added to the receiver's timeout for the lease: an attempt in flight is never taken by another deliverer.
 LEASE_MARGIN_S = 30.0
 
