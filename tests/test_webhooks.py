@@ -140,7 +140,7 @@ def test_a_receiver_that_is_down_is_retried_until_it_comes_up(hook_settings):
         assert deliverer.deliver_due().failed == 1
         (entry,) = log(hook_settings).values()
         assert entry["status"] == "pending" and entry["attempts"] == 1 and "could not connect" in entry["last_error"]
-        assert entry["next_attempt_at"] > datetime.now(timezone.utc).replace(tzinfo=None)  # backed off, not at once
+        assert entry["next_attempt_at"] > entry["last_attempt_at"]  # backed off, not at once
         up = Receiver(port=port).start()
         try:
             deliver_until(deliverer, lambda: up.received)
@@ -461,13 +461,14 @@ def test_qc_serve_delivers_events_another_process_stores(hook_settings, receiver
 
 def test_a_rescore_that_finds_an_urgent_case_tells_of_it(hook_settings, receiver):
     """A stored call judged normal, re-scored (no recognition) with the line's rubric: the caller's words are urgent."""
-    from qc.records import Utterance
+    from qc.records import AudioInfo, Utterance
     from qc.rescore import rescore
 
     said = (("agent", 0.5, 3.0, "您好，请问有什么可以帮您"), ("caller", 4.0, 8.0, "我真的不想活了"),
             ("agent", 9.0, 12.0, "您先别挂电话，我马上帮您转接"))
     call = CallResult(call_id="feed00000000000000000001", path="x.wav", status="scored", meta=CallMeta(line="12345", agent_id="A007"),
                       pipeline_version="test", scored_at=datetime.now(timezone.utc), score=90.0, rubric_id="12345",
+                      audio=AudioInfo("x.wav", "0" * 64, 400_000, "wav", 8000, 2, 25.0),
                       utterances=tuple(Utterance(role, role, a, b, text) for role, a, b, text in said))
     with Store(hook_settings.db_path) as store:
         store.write([call])

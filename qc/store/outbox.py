@@ -178,7 +178,8 @@ def claim_due(con: duckdb.DuckDBPyConnection, owner: str, lease_until: datetime,
         SELECT d.delivery_id, d.event_id, e.kind, e.payload, s.url, s.secret, s.previous_secret, s.previous_secret_until,
                d.attempts, d.event_created_at
         FROM webhook_deliveries d JOIN webhook_events e USING (event_id) JOIN webhook_subscriptions s USING (subscription_id)
-        WHERE d.delivery_id IN (SELECT unnest(?)) AND d.lease_owner = ?""", [r[0] for r in claimed], owner)
+        WHERE d.delivery_id IN (SELECT unnest(?)) AND d.lease_owner = ?
+        ORDER BY list_contains(?, e.kind) DESC, d.next_attempt_at""", [r[0] for r in claimed], owner, list(URGENT_KINDS))
     out = []
     for r in rows:
         keys = [r["secret"]]
