@@ -13,20 +13,17 @@ return results to the flow, which alone writes DuckDB — or is served from a Pr
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 
-from qc import PIPELINE_VERSION
 from qc.config import Settings, load_settings, usable_cores
 from qc.metadata import BadMetadata
 from qc.records import CallMeta
 from qc.sources import discover, read_manifest, still_being_written
-from qc.store import Store
 
+from pipelines.runs import finish_run, nightly_run_name
 from pipelines.runtime import prefect_api
 from pipelines.score import RunSummary, score_calls, task_runner
 
@@ -76,7 +73,7 @@ def run_nightly(root: str, day: str | None = None, settings: Settings | None = N
         return nightly(root, day, settings=settings, **options)
 
 
-@flow(name="nightly", validate_parameters=False)
+@flow(name="nightly", validate_parameters=False, flow_run_name=nightly_run_name)
 def nightly(
     root: str,
     day: str | None = None,
@@ -104,31 +101,12 @@ def nightly(
         settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"cpu_threads": max(1, cores // dask_workers)})})
     runner = task_runner(settings, dask_address, dask_workers)
     summary = score_calls.with_options(task_runner=runner)(
-        [str(p) for p in ready], settings=settings, metas=manifest,
+        [str(p) for p in ready], settings=settings, metas=manifest, source=str(folder), run_kind=None,
     )
-    finished = datetime.now(timezone.utc)
-    hours = summary.audio_seconds / 3600
-    wall = (finished - began).total_seconds()
-    with Store(settings.db_path) as store:
-        store.record_run(
-            dict(
-                run_id=str(flow_run.get_id() or uuid.uuid4()),
-                kind="nightly",
-                recordings_date=the_day,
-                source=str(folder),
-                started_at=began.replace(tzinfo=None),
-                finished_at=finished.replace(tzinfo=None),
-                scored=summary.scored,
-                failed=summary.failed,
-                skipped=summary.skipped,
-                still_writing=len(growing),
-                audio_hours=round(hours, 4),
-                wall_seconds=round(wall, 2),
-                audio_hours_per_hour=round(hours / (wall / 3600), 2) if wall > 0 else None,
-                workers=f"dask {dask_address or f'local x{dask_workers}'}" if (dask_address or dask_workers) else f"threads x{settings.workers}",
-                pipeline_version=PIPELINE_VERSION,
-            )
-        )
+    workers = f"dask {dask_address or f'local x{dask_workers}'}" if (dask_address or dask_workers) else None
+    run = finish_run(settings, summary, kind="nightly", source=str(folder), began=began, recordings_date=the_day,
+                     still_writing=len(growing), workers=workers)
+    hours, wall = run["audio_hours"], run["wall_seconds"]
     summary.still_writing = len(growing)
     logger.info(
         "nightly %s: scored %d, failed %d, already scored %d, still being written %d; %.2f audio hours in %.0f s",

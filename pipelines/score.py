@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,7 @@ from qc.sources import call_id_for, read_meta
 from qc.speech.transcribe import get_transcriber
 from qc.store import StorageError, Store, StoreBusy
 
+from pipelines.runs import finish_run, score_run_name, shared_folder
 from pipelines.runtime import prefect_api
 
 log = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ def load_models_task(settings: Settings) -> None:
     get_transcriber(settings)
 
 
-@flow(name="score-calls", validate_parameters=False, log_prints=False)
+@flow(name="score-calls", validate_parameters=False, log_prints=False, flow_run_name=score_run_name)
 def score_calls(
     paths: list[str],
     settings: Settings | None = None,
@@ -92,15 +94,20 @@ def score_calls(
     force: bool = False,
     on_result: Callable[[CallResult], None] | None = None,
     metas: dict[str, CallMeta | BadMetadata] | None = None,
+    source: str | None = None,
+    run_kind: str | None = "score",
 ) -> RunSummary:
     """Score recordings into the DuckDB store; skip calls this pipeline version already scored.
 
     ``metas``: metadata per recording path (e.g. from a recorder's manifest, where a bad row is its
-    ``BadMetadata``); a sidecar file's fields win. Bad metadata fails that recording only.
+    ``BadMetadata``); a sidecar file's fields win. Bad metadata fails that recording only. ``source``: what
+    the operator named (the run's name, ``score <source>``). ``run_kind``: the kind of the ``runs`` row this
+    flow stores at its end, with a summary artifact (None: the calling flow stores its own, as the nightly does).
     """
     settings = settings or load_settings()
     logger = get_run_logger()
     began = time.perf_counter()
+    began_at = datetime.now(timezone.utc)
     summary = RunSummary(db_path=str(settings.db_path))
     load_models_task(settings)
     # The database is opened per write, not for the whole run, so others can read in between.
@@ -134,6 +141,8 @@ def score_calls(
             heard = HeardCall(failed_result(_safe_call_id(path), path, meta, "internal", f"internal error: {type(exc).__name__}: {exc}"))
         _record(settings, summary, heard, on_result)
     summary.wall_seconds = round(time.perf_counter() - began, 2)
+    if run_kind:
+        finish_run(settings, summary, kind=run_kind, source=source or shared_folder([str(p) for p in paths]), began=began_at)
     logger.info(
         "scored %d, failed %d, skipped %d; %.0f s of audio in %.0f s",
         summary.scored, summary.failed, summary.skipped, summary.audio_seconds, summary.wall_seconds,
@@ -206,9 +215,10 @@ def run_scoring(
     defaults: CallMeta | None = None,
     force: bool = False,
     on_result: Callable[[CallResult], None] | None = None,
+    source: str | None = None,
 ) -> RunSummary:
     """Run the flow with a thread pool sized to ``settings.workers``, on the configured or a temporary Prefect API."""
     with prefect_api():
         return score_calls.with_options(task_runner=task_runner(settings))(
-            [str(p) for p in paths], settings=settings, defaults=defaults, force=force, on_result=on_result
+            [str(p) for p in paths], settings=settings, defaults=defaults, force=force, on_result=on_result, source=source,
         )

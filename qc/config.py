@@ -196,6 +196,23 @@ class DeployConfig(BaseModel):
     retention_cron: str = "30 3 * * *"
     timezone: str = "Asia/Shanghai"
 
+class WebhookConfig(BaseModel):
+    """Signed webhooks to a hotline's other systems (docs/webhooks.md): how deliveries are tried."""
+
+    # Attempts per delivery before it is marked failed (`qc webhooks replay` sends it again).
+    max_attempts: int = Field(10, ge=1, le=50)
+    # The wait before the second attempt; doubled after each, with jitter, up to retry_max_s.
+    retry_base_s: float = Field(5.0, gt=0)
+    retry_max_s: float = Field(3600.0, gt=0)
+    # A receiver that has not answered within this many seconds counts as a failed attempt.
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    # How often a deliverer looks for new events (a file's time, not the database) and due retries.
+    poll_s: float = Field(0.25, gt=0, le=60)
+    # Deliveries posted at once by one deliverer (a slow receiver does not hold up the others).
+    concurrency: int = Field(4, ge=1, le=32)
+    # `qc serve` runs a deliverer in a background thread; off: run `qc webhooks deliver` instead.
+    deliver_in_serve: bool = True
+
 
 def usable_cores() -> int:
     """Cores this process may run on: its CPU affinity, which a container or taskset narrows below cpu_count."""
@@ -236,6 +253,8 @@ class Settings(BaseSettings):
     web: WebConfig = WebConfig()
     live: LiveConfig = LiveConfig()
     deploy: DeployConfig = DeployConfig()
+
+    webhooks: WebhookConfig = WebhookConfig()
 
     @field_validator("lines")
     @classmethod

@@ -98,3 +98,16 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def prefect_run(run_id: str) -> tuple[str, list[str]]:
+    """A flow run's name and its artifacts' markdown, read back from the Prefect API it ran on."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        name = client.read_flow_run(UUID(run_id)).name
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(run_id)])))
+    return name, [a.data for a in artifacts]

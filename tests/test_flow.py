@@ -8,7 +8,7 @@ import pytest
 from pipelines import score as score_module
 from pipelines.score import run_scoring
 from qc.errors import TransientError
-from tests.conftest import SAMPLES, rows, write
+from tests.conftest import SAMPLES, prefect_run, rows, write
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.usefixtures("prefect_harness")]
 
@@ -49,6 +49,13 @@ def test_batch_scores_good_calls_records_bad_ones_and_resumes_without_duplicates
     assert utterances == len(first.results[[r.status for r in first.results].index("scored")].utterances)
     # Every failed attempt stays in the history; the calls table holds the latest outcome only.
     assert rows(settings.db_path, "SELECT count(*) FROM failures")[0][0] == 9
+    # Each run is a readable flow run with its summary, and a runs row.
+    runs = rows(settings.db_path, "SELECT run_id, kind, source, scored, failed, skipped FROM runs ORDER BY started_at")
+    assert [r[1:] for r in runs] == [("score", str(batch[0].parent), 1, 3, 0), ("score", str(batch[0].parent), 0, 3, 1),
+                                     ("score", str(batch[0].parent), 1, 3, 0)]
+    name, artifacts = prefect_run(runs[0][0])
+    assert name == f"score {batch[0].parent}"
+    assert len(artifacts) == 1 and "| scored | 1 |" in artifacts[0] and "| failed | 3 |" in artifacts[0]
 
 
 def test_transient_errors_are_retried_and_unexpected_ones_isolated(settings, batch, monkeypatch):

@@ -75,14 +75,26 @@ def test_deployment_runs_on_a_cron_schedule(tmp_path):
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
 def test_nightly_run_scores_the_day_leaves_growing_files_and_resumes(settings, day_root):
-    from pipelines.nightly import nightly
+    import json
 
+    from pipelines.nightly import nightly
+    from qc.webhooks import admin
+    from tests.conftest import prefect_run
+
+    admin.subscribe(settings.db_path, "http://127.0.0.1:9/roster", "run_finished")
     first = nightly(str(day_root), DAY, settings=settings, settle_seconds=60)
     assert (first.scored, first.failed, first.still_writing) == (2, 0, 1)
     calls = dict(rows(settings.db_path, "SELECT file_name, agent_id || ' ' || caller_hash FROM calls"))
     assert calls == {"call-0900.wav": "A007 9f3a", "call-0930.flac": "A007 77c1"}
     run = rows(settings.db_path, "SELECT kind, recordings_date::VARCHAR, scored, still_writing, audio_hours > 0 FROM runs")
     assert run == [("nightly", DAY, 2, 1, True)]
+    # One readable flow run with its summary, and one run_finished event (the scoring subflow stores no run of its own).
+    (run_id,) = rows(settings.db_path, "SELECT run_id FROM runs")[0]
+    name, artifacts = prefect_run(run_id)
+    assert name == f"nightly {DAY}"
+    assert len(artifacts) == 1 and "| scored | 2 |" in artifacts[0] and "| still being written | 1 |" in artifacts[0]
+    (event,) = rows(settings.db_path, "SELECT kind, subject, payload FROM webhook_events")
+    assert event[:2] == ("run_finished", run_id) and json.loads(event[2])["data"]["scored"] == 2
 
     again = nightly(str(day_root), DAY, settings=settings, settle_seconds=60)
     assert (again.scored, again.skipped, again.still_writing) == (0, 2, 1)

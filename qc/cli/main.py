@@ -74,7 +74,8 @@ def score(
             bar.update(job, advance=1, description=f"{Path(result.path).name}: {result.status}")
 
         try:
-            summary = run_scoring(files, settings, defaults, force=force, on_result=advance)
+            summary = run_scoring(files, settings, defaults, force=force, on_result=advance,
+                                  source=" ".join(str(p) for p in paths))
         except QCError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
@@ -446,6 +447,9 @@ def _register_web_commands() -> None:
     app.add_typer(cli_web.tokens_app, name="tokens")
     app.add_typer(cli_web.agents_app, name="agents")
     app.add_typer(cli_web.live_app, name="live")
+    from qc.cli.webhooks import webhooks_app
+
+    app.add_typer(webhooks_app, name="webhooks")
     app.command("serve")(cli_web.serve)
     from qc.cli import report as cli_report
 

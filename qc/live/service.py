@@ -158,7 +158,7 @@ class LiveService:
         row = dict(alert_id=event_id, live_call_id=start.call_id, agent_id=start.agent_id, kind=alert.kind, severity=alert.severity,
                    call_time_s=alert.call_time_s, message_zh=alert.message_zh, message_en=alert.message_en,
                    evidence=list(alert.evidence), raised_at=_now())
-        asyncio.get_running_loop().run_in_executor(self.writer, self._persist, self._store_alert, row)
+        asyncio.get_running_loop().run_in_executor(self.writer, self._persist, self._store_alert, row, start.line)
         state.alerts += 1
         return self.hub.publish("alert", {**row, "raised_at": row["raised_at"].isoformat(), "speech_ended_at": alert.speech_ended_at,
                                           "published_at": time.time()}, agent_id=start.agent_id, event_id=event_id)
@@ -235,12 +235,10 @@ class LiveService:
                  stats.utterances, stats.frames, stats.bad_frames, stats.late_frames, detail],
             )
 
-    def _store_alert(self, row: dict) -> None:
+    def _store_alert(self, row: dict, line: str | None = None) -> None:
+        # The alert and its webhook event (urgent_case, caller_distress) commit together, or neither does.
         with Store(self.settings.db_path) as store:
-            store.con.execute("INSERT INTO live_alerts (alert_id, live_call_id, agent_id, kind, severity, call_time_s, message_zh, "
-                              "message_en, evidence, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                              [row[k] for k in ("alert_id", "live_call_id", "agent_id", "kind", "severity", "call_time_s", "message_zh",
-                                                "message_en", "evidence", "raised_at")])
+            store.store_live_alert(row, line)
 
     def store_acknowledgement(self, alert_id: int, username: str) -> bool:
         """Mark an alert seen (worker thread), then tell every wall and desk (event loop)."""

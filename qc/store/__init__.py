@@ -4,6 +4,7 @@
 - ``schema``: migrations; ``tables``: results as Arrow rows; ``store``: calls written and read.
 """
 
+from qc.store import outbox
 from qc.store.database import Database, NotADatabase, StoreBusy, close_all, database
 from qc.store.schema import SCHEMA_VERSION, NewerSchema, current_version, migrate
 from qc.store.store import (
@@ -12,5 +13,5 @@ from qc.store.store import (
 
 __all__ = [
     "CALL_TABLES", "Database", "LazyRow", "NewerSchema", "NotADatabase", "RUBRIC_ALERT_KINDS", "SCHEMA_VERSION",
-    "StorageError", "Store", "StoreBusy", "close_all", "current_version", "database", "migrate", "personal_data_times",
+    "StorageError", "Store", "StoreBusy", "close_all", "current_version", "database", "migrate", "outbox", "personal_data_times",
 ]

@@ -14,7 +14,7 @@ from qc.errors import QCError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -365,6 +365,48 @@ MIGRATIONS: dict[int, list[str]] = {
             updated_at TIMESTAMP NOT NULL,
             PRIMARY KEY (username, client)
         )""",
+    ],
+    13: [
+        # Webhooks: who is told of which events, the outbox of events (written in the transaction that stores
+        # what they describe), and one delivery per event and subscription with its attempts (qc/webhooks/).
+        """CREATE TABLE webhook_subscriptions (
+            subscription_id VARCHAR PRIMARY KEY,
+            url VARCHAR NOT NULL,
+            events VARCHAR[] NOT NULL,
+            secret VARCHAR NOT NULL,          -- signs every delivery (HMAC-SHA256); shown once when made
+            previous_secret VARCHAR,          -- after a rotation, also signs until previous_secret_until
+            previous_secret_until TIMESTAMP,
+            description VARCHAR,
+            active BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMP NOT NULL,
+            removed_at TIMESTAMP
+        )""",
+        """CREATE TABLE webhook_events (
+            event_id VARCHAR PRIMARY KEY,     -- sent with every attempt: receivers drop duplicates by it
+            kind VARCHAR NOT NULL,            -- urgent_case | caller_distress | critical_fail | call_scored | run_finished
+            source VARCHAR NOT NULL,          -- batch | rescore | live | nightly | score
+            subject VARCHAR,                  -- the call, live call or run it is about
+            payload JSON NOT NULL,            -- redacted text only
+            created_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE webhook_deliveries (
+            delivery_id VARCHAR PRIMARY KEY,
+            event_id VARCHAR NOT NULL,
+            subscription_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,          -- pending | delivered | failed | cancelled
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TIMESTAMP,
+            lease_owner VARCHAR,              -- the deliverer working it now, until lease_until
+            lease_until TIMESTAMP,
+            last_status_code INTEGER,
+            last_error VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            last_attempt_at TIMESTAMP,
+            delivered_at TIMESTAMP,
+            event_created_at TIMESTAMP        -- when the event was stored, for latency figures
+        )""",
+        # No index on status or times: DuckDB rewrites an updated indexed column as delete + insert, and the
+        # deliverer updates them on every attempt; the table holds days of deliveries, a scan is quick.
     ],
 }
 

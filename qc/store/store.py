@@ -22,6 +22,7 @@ import pyarrow as pa
 from qc.rubric.cases import REPEAT_WINDOW_DAYS
 from qc.errors import QCError
 from qc.records import CallResult
+from qc.store import outbox
 from qc.store.database import database
 from qc.store.schema import current_version, now
 from qc.store.tables import (
@@ -29,6 +30,7 @@ from qc.store.tables import (
     raw_utterances_table, rule_hits_table, scores_table, utterance_tone_table, utterances_table,
 )
 from qc.tone import AgentBaseline, update_baseline
+from qc.webhooks.events import ALERT_EVENTS, call_events, live_alert_event, run_event
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class Store:
             raise FileNotFoundError(f"no database at {self.path} (score some calls first: qc score PATH)")
         self._cursor = database(self.path).cursor(write=not read_only, wait_s=wait_s)
         self.con: duckdb.DuckDBPyConnection = self._cursor.__enter__()
+        self._events_added = 0  # webhook deliveries the open transaction made
 
     def __enter__(self) -> "Store":
         return self
@@ -77,7 +80,17 @@ class Store:
             cursor.__exit__(None, None, None)
 
     @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction on this store's cursor; webhook events added inside wake the deliverers once it commits."""
+        with self._transaction() as con:
+            yield con
+        if self._events_added:
+            self._events_added = 0
+            outbox.notify(self.path)
+
+    @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self._events_added = 0
         self.con.begin()
         try:
             yield self.con
@@ -111,7 +124,8 @@ class Store:
             "asr_corrections": corrections_table(results),
         }
         failures = failures_table([r for r in results if r.status == "failed"])
-        with self._transaction() as con:
+        with self.transaction() as con:
+            alerted = _alerted_before(con, ids)
             for table in CALL_TABLES:
                 # Machine results are replaced; rows other scorers (reviewers) wrote are kept.
                 only_machine = " AND scored_by = 'machine'" if table == "scores" else ""
@@ -127,6 +141,7 @@ class Store:
                 con.unregister("incoming")
             for result in results:
                 self._fold_into_baselines(con, result)
+            self._add_events(con, lambda: [e for r in results for e in call_events(r, alerted.get(r.call_id, ()))])
 
     def write_rubric_results(self, results: list[CallResult]) -> None:
         """Store a re-scoring: rows for this rubric version replace only their own earlier rows."""
@@ -146,7 +161,10 @@ class Store:
             schema=pa.schema([f for f in CALLS_SCHEMA if f.name in _RUBRIC_COLUMNS]),
         )
         params = {"ids": ids, "rubric": rubric_id, "version": version}
-        with self._transaction() as con:
+        with self.transaction() as con:
+            alerted = _alerted_before(con, ids)
+            scores_before = dict(con.execute("SELECT call_id, score FROM calls WHERE call_id IN (SELECT unnest($ids))",
+                                             {"ids": ids}).fetchall())
             con.execute("DELETE FROM rule_hits WHERE call_id IN (SELECT unnest($ids)) AND rubric_id = $rubric AND rubric_version = $version", params)
             con.execute(
                 "DELETE FROM scores WHERE call_id IN (SELECT unnest($ids)) AND rubric_id = $rubric "
@@ -165,6 +183,10 @@ class Store:
             assignments = ", ".join(f"{c} = incoming.{c}" for c in _RUBRIC_COLUMNS if c != "call_id")
             con.execute(f"UPDATE calls SET {assignments} FROM incoming WHERE calls.call_id = incoming.call_id")
             con.unregister("incoming")
+            # A re-score tells receivers of what changed: a new score, an urgent case or failure not raised before.
+            self._add_events(con, lambda: [
+                e for r in rubric_alerts for e in call_events(r, alerted.get(r.call_id, ()), source="rescore",
+                                                              scored_event=scores_before.get(r.call_id) != r.score)])
 
     def tone_baselines(self, agent_id: str | None, line: str | None) -> tuple[AgentBaseline | None, AgentBaseline | None]:
         """The agent's own tone baseline and their team's (the cold start), as they stand now."""
@@ -214,12 +236,29 @@ class Store:
         return int(self.con.execute(sql, params).fetchone()[0])
 
     def record_run(self, row: dict) -> None:
+        """Store a batch run's figures, and its ``run_finished`` webhook event with them."""
         table = pa.Table.from_pylist([row])
-        with self._transaction() as con:
+        with self.transaction() as con:
             con.execute("DELETE FROM runs WHERE run_id = ?", [row["run_id"]])
             con.register("incoming", table)
             con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
             con.unregister("incoming")
+            self._add_events(con, lambda: [run_event(row)])
+
+    def store_live_alert(self, row: dict, line: str | None = None) -> None:
+        """A live alert, and its webhook event in the same transaction (urgent kinds only); stored once per id."""
+        columns = ("alert_id", "live_call_id", "agent_id", "kind", "severity", "call_time_s", "message_zh", "message_en",
+                   "evidence", "raised_at")
+        with self.transaction() as con:
+            added = con.execute(f"INSERT INTO live_alerts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                                "ON CONFLICT DO NOTHING RETURNING alert_id", [row[k] for k in columns]).fetchall()
+            if added:
+                self._add_events(con, lambda: [e for e in [live_alert_event(row, line)] if e is not None])
+
+    def _add_events(self, con: duckdb.DuckDBPyConnection, build) -> None:
+        """Webhook events for what this transaction writes, built only when some subscription wants any."""
+        if outbox.wanted_kinds(con):
+            self._events_added += outbox.add_events(con, build())
 
     def personal_data_times(self, call_id: str) -> list[tuple[float, float]]:
         return personal_data_times(self.con, call_id)
@@ -326,6 +365,13 @@ def personal_data_times(con: duckdb.DuckDBPyConnection, call_id: str) -> list[tu
         "SELECT start_s, end_s FROM pii_spans WHERE call_id = ? AND start_s IS NOT NULL ORDER BY start_s", [call_id]
     ).fetchall()
     return [(float(a), float(b)) for a, b in rows]
+
+
+def _alerted_before(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, set[str]]:
+    """The alert kinds (of those that are webhook events) each call already had before this write."""
+    rows = con.execute("SELECT call_id, list(DISTINCT kind) FROM alerts WHERE call_id IN (SELECT unnest($ids)) "
+                       "AND kind IN (SELECT unnest($kinds)) GROUP BY call_id", {"ids": ids, "kinds": list(ALERT_EVENTS)}).fetchall()
+    return {call_id: set(kinds) for call_id, kinds in rows}
 
 
 def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -22,7 +24,7 @@ _STATUS_WORDS = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 
 
 def create_app(settings: Settings) -> FastAPI:
     # The OpenAPI description is served by qc.web.pages_calls to signed-in users only.
-    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan(settings))
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["clock"] = _clock
     ctx = WebContext(settings, SessionSigner(secret_key(settings), settings.web.session_hours * 3600), templates)
@@ -65,6 +67,26 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     return app
+
+
+def _lifespan(settings: Settings):
+    """While the server runs: a webhook deliverer in a background thread (the event loop never waits for a receiver)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        deliverer = None
+        if settings.webhooks.deliver_in_serve:
+            from qc.webhooks.deliver import Deliverer
+
+            deliverer = app.state.webhooks = Deliverer(settings)
+            deliverer.start()
+        try:
+            yield
+        finally:
+            if deliverer is not None:
+                await asyncio.to_thread(deliverer.stop, 5.0)
+
+    return lifespan
 
 
 def error_response(request: Request, status: int, message: str):
