@@ -107,6 +107,39 @@ def latency(texts: list[str], model, rubrics, items) -> dict:
     return out
 
 
+def labelled_calls() -> dict:
+    """The project's labelled sample and dev calls (ground-truth caller turns, everyday hotline talk with greetings,
+    thanks and farewells): caller turns and calls on which the product raises a possible crisis, classifier on and off.
+    The crisis calls (dev22-24, file names with "urgent") are counted apart."""
+    from qc.tone import ProsodyFeatures, find_cues, score_utterance, utterance_alerts
+
+    samples = ROOT / "audio_samples"
+    out = {}
+    for enabled in (False, True):
+        calls = turns = turns_raised = calls_raised = 0
+        examples = []
+        for path in sorted(samples.glob("*.json")) + sorted((samples / "devset").glob("*.json")):
+            truth = json.loads(path.read_text(encoding="utf-8")) if not path.name.endswith(".meta.json") else {}
+            if not truth.get("turns") or "urgent" in path.stem:
+                continue
+            calls += 1
+            raised_here = False
+            for turn in truth["turns"]:
+                if turn["speaker"] == "agent":
+                    continue
+                turns += 1
+                tone = score_utterance(ProsodyFeatures(duration_s=2.0), find_cues(turn["text"], learned=enabled), None, "caller")
+                if any(a.kind == "possible_crisis" for a in utterance_alerts(tone)):
+                    turns_raised += 1
+                    raised_here = True
+                    examples.append(f"{path.stem}: {turn['text']}")
+            calls_raised += raised_here
+        out["with_model" if enabled else "without_model"] = {
+            "calls": calls, "calls_raising_possible": calls_raised, "caller_turns": turns, "turns_raising_possible": turns_raised,
+            "examples": examples}
+    return out
+
+
 def render(name: str, result: dict) -> list[str]:
     lines = [f"### {name}", "", f"{result['crisis']} crisis items, {result['routine']} routine items; classifier AUC "
              f"{result['auc']}, threshold {result['threshold']:.4f}.", "",
@@ -142,8 +175,9 @@ def render(name: str, result: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--label", default="current")
+    parser.add_argument("--calls", action="store_true", help="Also count possible crises raised on the labelled sample and dev calls.")
     args = parser.parse_args()
     out = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "label": args.label,
            "model_sha256": json.loads((ROOT / "models" / "crisis-learned.card.json").read_text())["sha256"], "sets": {}}
@@ -156,6 +190,14 @@ def main() -> None:
         print(f"{name}: classifier recall {result['classifier_recall']} over-threshold routine {result['classifier_routine_over']}; "
               f"lexicon {result['lexicon_recall']}/{result['lexicon_routine_possible']}; union {result['union_recall']}/"
               f"{result['union_routine_possible']}", flush=True)
+    if args.calls:
+        calls = out["calls"] = labelled_calls()
+        page += ["### Labelled sample and dev calls (everyday calls, ground-truth caller turns)", "",
+                 "| | calls | calls raising possible_crisis | caller turns | turns raising possible_crisis |", "|---|---|---|---|---|"]
+        page += [f"| {k.replace('_', ' ')} | {v['calls']} | {v['calls_raising_possible']} | {v['caller_turns']} | {v['turns_raising_possible']} |"
+                 for k, v in calls.items()]
+        page += ["", "Turns raising it with the classifier:", ""] + [f"- {e}" for e in calls["with_model"]["examples"]] + [""]
+        print(f"labelled calls: {calls}", flush=True)
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / f"crisis-learned-{args.label}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     (REPORTS / f"crisis-learned-{args.label}.md").write_text("\n".join(page))

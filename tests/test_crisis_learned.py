@@ -17,7 +17,7 @@ from qc.records import Utterance, Word
 from qc.tone import HeardUtterance, ProsodyFeatures, ToneOptions, find_cues, score_call_tone, score_utterance, utterance_alerts
 
 # Written for these tests (in no bench set): the lexicon hears nothing in them, the callers are in crisis.
-UNLISTED_CRISIS = "猫我已经托付给楼下邻居了，存折密码也写在纸上放桌上了，以后就不用再麻烦你们了。"
+UNLISTED_CRISIS = "这些年拖累家里太多了，我想好了，明天早上他们醒来就都结束了。"
 ROUTINE = "你好，我想问一下燃气费能不能在网上交，上个月的账单还没收到。"
 
 
@@ -61,13 +61,13 @@ def test_an_unlisted_crisis_scores_over_the_threshold_and_routine_talk_does_not(
 
 
 def test_the_alert_is_a_possible_crisis_quoting_the_words_that_weighed_most():
-    cues = find_cues(UNLISTED_CRISIS)
+    cues = find_cues(UNLISTED_CRISIS, learned=True)
     hits = cues.of("learned_crisis")
     assert hits and all(UNLISTED_CRISIS[h.start_char:h.end_char] == h.matched for h in hits)
     tone = score_utterance(ProsodyFeatures(duration_s=3.0), cues, None, "caller")
     (alert,) = [a for a in utterance_alerts(tone) if a.kind == "possible_crisis"]
     assert alert.severity == "high" and set(alert.evidence) == {h.matched for h in hits}
-    assert not [a for a in utterance_alerts(score_utterance(ProsodyFeatures(duration_s=3.0), find_cues(ROUTINE), None, "caller"))
+    assert not [a for a in utterance_alerts(score_utterance(ProsodyFeatures(duration_s=3.0), find_cues(ROUTINE, learned=True), None, "caller"))
                 if a.kind in ("possible_crisis", "caller_distress", "caller_danger")]
     # The agent's own words are not the caller's state.
     agent = score_utterance(ProsodyFeatures(duration_s=3.0), cues, None, "agent")
@@ -75,7 +75,7 @@ def test_the_alert_is_a_possible_crisis_quoting_the_words_that_weighed_most():
 
 
 def test_the_lexicon_comes_first_and_urgent_stays_with_the_rules():
-    cues = find_cues("我不想活了，药都准备好了")
+    cues = find_cues("我不想活了，药都准备好了", learned=True)
     assert not cues.of("learned_crisis")
     kinds = {(a.kind, a.severity) for a in utterance_alerts(score_utterance(ProsodyFeatures(duration_s=3.0), cues, None, "caller"))}
     assert ("caller_distress", "critical") in kinds
@@ -84,15 +84,16 @@ def test_the_lexicon_comes_first_and_urgent_stays_with_the_rules():
 def test_the_batch_raises_it_and_the_switch_turns_it_off(monkeypatch):
     from qc.config import load_settings
 
-    utterances = [caller("喂，你好。"), caller(UNLISTED_CRISIS, 4.0)]
+    utterances = [caller("你好，我想问一下社保卡丢了怎么补办。"), caller(UNLISTED_CRISIS, 4.0)]
     sounds = [heard_(3.0), heard_(3.0)]
-    _, _, on = score_call_tone(utterances, sounds, None)
+    _, _, on = score_call_tone(utterances, sounds, None, options=ToneOptions(learned_crisis=True))
     assert [(a.kind, a.severity, a.utterance) for a in on if a.kind == "possible_crisis"] == [("possible_crisis", "high", 1)]
-    _, _, off = score_call_tone(utterances, sounds, None, options=ToneOptions(learned_crisis=False))
+    _, _, off = score_call_tone(utterances, sounds, None)
     assert not [a for a in off if a.kind == "possible_crisis"]
-    assert not find_cues(UNLISTED_CRISIS, learned=False).of("learned_crisis")
-    monkeypatch.setenv("QC_CRISIS_MODEL", "false")
-    assert load_settings().crisis_model is False
+    assert not find_cues(UNLISTED_CRISIS).of("learned_crisis")
+    assert load_settings().crisis_model is False  # off unless a site turns it on
+    monkeypatch.setenv("QC_CRISIS_MODEL", "true")
+    assert load_settings().crisis_model is True
 
 
 def test_judge_follows_the_setting():
@@ -107,8 +108,8 @@ def test_judge_follows_the_setting():
     call = CallResult("c-learned", "x.flac", "scored", CallMeta(line="12345"), "test", datetime.now(timezone.utc),
                       AudioInfo("x.flac", "0" * 64, 1, "flac", 8000, 2, 6.0), utterances=utterances)
     words = HeardCall(call, (heard_(2.0), heard_(3.0)))
-    on = judge(words, NO_HISTORY, load_settings())
-    off = judge(words, NO_HISTORY, load_settings(crisis_model=False))
+    on = judge(words, NO_HISTORY, load_settings(crisis_model=True))
+    off = judge(words, NO_HISTORY, load_settings())
     assert "possible_crisis" in {a.kind for a in on.alerts}
     assert "possible_crisis" not in {a.kind for a in off.alerts}
 

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qc.crisis.learned import MODEL_NAME, FeatureOptions, features, read_model  # noqa: E402
+from qc.crisis.learned import MODEL_NAME, FeatureOptions, features, read_model, units  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 MODEL_FILE = ROOT / "models" / f"{MODEL_NAME}.json.gz"
@@ -86,7 +86,7 @@ def threshold_for(scores: np.ndarray, labels: np.ndarray, recall: float) -> floa
 
 
 def oof_scores(texts: list[str], labels: np.ndarray, groups: np.ndarray, options: FeatureOptions, c: float,
-               repeat: int) -> np.ndarray:
+               repeat: int, min_units: int = 0) -> np.ndarray:
     from sklearn.model_selection import StratifiedGroupKFold
 
     scores = np.zeros(len(texts))
@@ -94,7 +94,8 @@ def oof_scores(texts: list[str], labels: np.ndarray, groups: np.ndarray, options
     for train, test in folds.split(texts, labels, groups):
         model = make_pipeline(options, c).fit([texts[i] for i in train], labels[train])
         scores[test] = model.predict_proba([texts[i] for i in test])[:, 1]
-    return scores
+    # As the product scores: utterances shorter than the shortest crisis item are not judged.
+    return np.where(np.array([units(t) for t in texts]) >= min_units, scores, 0.0)
 
 
 def figures(scores: np.ndarray, labels: np.ndarray, threshold: float, rows: list[dict]) -> dict:
@@ -115,12 +116,12 @@ def figures(scores: np.ndarray, labels: np.ndarray, threshold: float, rows: list
             **part(np.ones(len(rows), bool)), "typed": part(~asr), "asr": part(asr), "by_lang": by_lang, "by_form": by_form}
 
 
-def select(texts, labels, groups, rows, recall: float) -> tuple[list[dict], dict]:
+def select(texts, labels, groups, rows, recall: float, min_units: int) -> tuple[list[dict], dict]:
     grid = []
     for name, options in FEATURE_SETS.items():
         for c in C_VALUES:
             began = time.perf_counter()
-            runs = [oof_scores(texts, labels, groups, options, c, r) for r in range(REPEATS)]
+            runs = [oof_scores(texts, labels, groups, options, c, r, min_units) for r in range(REPEATS)]
             per_repeat = [figures(s, labels, threshold_for(s, labels, recall), rows) for s in runs]
             entry = {"features": name, "C": c,
                      "false_positive_rate": round(float(np.mean([f["false_positive_rate"] for f in per_repeat])), 4),
@@ -134,14 +135,14 @@ def select(texts, labels, groups, rows, recall: float) -> tuple[list[dict], dict
     return grid, best
 
 
-def write_model(pipeline, options: FeatureOptions, threshold: float) -> bytes:
+def write_model(pipeline, options: FeatureOptions, threshold: float, min_units: int) -> bytes:
     vectorizer, lr = pipeline.named_steps["tfidf"], pipeline.named_steps["lr"]
     terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
     payload = {
         "model": MODEL_NAME, "kind": "tfidf-logistic-regression",
         "features": {"char_max": options.char_max, "pinyin_max": options.pinyin_max, "word_max": options.word_max},
         "terms": terms, "idf": [float(x) for x in vectorizer.idf_], "weights": [float(x) for x in lr.coef_[0]],
-        "intercept": float(lr.intercept_[0]), "threshold": threshold,
+        "intercept": float(lr.intercept_[0]), "threshold": threshold, "min_units": min_units,
     }
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as handle:
@@ -159,7 +160,9 @@ def main() -> None:
     texts = [r["text"] for r in rows]
     labels = np.array([1 if r["set"] == "crisis" else 0 for r in rows])
     groups = np.array([r["group"] for r in rows])
-    grid, best = select(texts, labels, groups, rows, args.recall)
+    # Whole caller turns only: the shortest crisis item the model learns from sets the least it judges.
+    min_units = min(units(t) for t, y in zip(texts, labels) if y == 1)
+    grid, best = select(texts, labels, groups, rows, args.recall, min_units)
     options = FEATURE_SETS[best["features"]]
     # The threshold: from the chosen configuration's out-of-fold scores, the mean over the repeats.
     per_repeat = [figures(s, labels, threshold_for(s, labels, args.recall), rows) for s in best["_runs"]]
@@ -169,11 +172,12 @@ def main() -> None:
                                           for s in best["_runs"]])), 4) for r in (0.8, 0.85, 0.9, 0.95, 0.97, 1.0)}
 
     final = make_pipeline(options, best["C"]).fit(texts, labels)
-    blob = write_model(final, options, threshold)
+    blob = write_model(final, options, threshold, min_units)
     MODEL_FILE.write_bytes(blob)
     model = read_model(MODEL_FILE)
-    ours = np.array([model.score(t) for t in texts])
-    drift = float(np.max(np.abs(ours - final.predict_proba(texts)[:, 1])))
+    judged = [i for i, t in enumerate(texts) if units(t) >= min_units]
+    ours = np.array([model.score(texts[i]) for i in judged])
+    drift = float(np.max(np.abs(ours - final.predict_proba([texts[i] for i in judged])[:, 1])))
     if drift > 1e-9:
         raise SystemExit(f"qc.crisis.learned scores differ from scikit-learn's by {drift}")
     card = {
@@ -182,7 +186,7 @@ def main() -> None:
         "label": "crisis (urgent or possible) vs routine, from each item's set field",
         "training_sets": {name: sum(1 for r in rows if r["source"] == name) for name in TRAINING_SETS},
         "items": len(rows), "crisis": int(labels.sum()), "routine": int((labels == 0).sum()), "groups": len(set(groups)),
-        "terms": len(model.index), "features": best["features"], "C": best["C"], "min_df": MIN_DF,
+        "terms": len(model.index), "min_units": min_units, "features": best["features"], "C": best["C"], "min_df": MIN_DF,
         "threshold": round(threshold, 6), "target_cv_recall": args.recall,
         "cv": {"scheme": f"StratifiedGroupKFold({FOLDS}) x {REPEATS} repeats, seeds {SEED}+repeat; groups: an item and its ASR transcript",
                "selection": "lowest routine share over the threshold at the target recall, then AUC",

@@ -29,6 +29,7 @@ from qc.errors import ModelUnavailable
 MODEL_NAME = "crisis-learned"
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -47,20 +48,28 @@ class LearnedModel:
     weights: tuple[float, ...]
     intercept: float
     threshold: float  # a score at or above it raises a possible crisis
+    # Shorter utterances are not judged (score 0): the model learned from whole caller turns, none shorter than this,
+    # and reads "好的" or "谢谢你" like the farewells of a caller in crisis.
+    min_units: int = 0
 
     def score(self, text: str) -> float:
+        if units(text) < self.min_units:
+            return 0.0
         return _sigmoid(self._margin(text)[0])
 
     def evidence(self, text: str, top: int = 2) -> tuple[tuple[str, int, int], ...]:
         """The words of ``text`` that pushed its score up most, as they stand there: (words, start, end)."""
         _, contributions = self._margin(text)
-        ranked = sorted((c, t.strip()) for t, c in contributions.items() if c > 0 and not t.startswith(("p:", "w:")))
+        # Han characters, or whole English words: a fragment of a word ("ing") quotes nothing.
+        ranked = sorted((c, t[2:] if t.startswith("w:") else t.strip()) for t, c in contributions.items()
+                        if c > 0 and (t.startswith("w:") or (not t.startswith("p:") and not t.strip().isascii())))
         # Found in the text char by char: folding keeps one character for one (t2s, lower case) where it matters here.
         folded = "".join(fold(c)[:1] or " " for c in text)
         picked: list[tuple[str, int, int]] = []
         for _, term in reversed(ranked):
             at = folded.find(term)
-            if len(term) < 2 or " " in term or at < 0 or any(at < end and start < at + len(term) for _, start, end in picked):
+            if len(term) < 2 or (" " in term and not term.isascii()) or at < 0 \
+                    or any(at < end and start < at + len(term) for _, start, end in picked):
                 continue
             picked.append((text[at:at + len(term)], at, at + len(term)))
             if len(picked) == top:
@@ -81,6 +90,12 @@ def fold(text: str) -> str:
 
     text = to_script(unicodedata.normalize("NFKC", text).lower(), "t2s")
     return _NON_WORD.sub(" ", text).strip()
+
+
+def units(text: str) -> int:
+    """How much an utterance says: its Han characters plus its other words."""
+    folded = fold(text)
+    return len(_HAN.findall(folded)) + len(_LATIN_WORD.findall(_HAN.sub(" ", folded)))
 
 
 def features(text: str, options: FeatureOptions = FeatureOptions()) -> list[str]:
@@ -120,7 +135,8 @@ def read_model(path: Path) -> LearnedModel:
             raw = json.load(handle)
         terms = raw["terms"]
         return LearnedModel(FeatureOptions(**raw["features"]), {t: i for i, t in enumerate(terms)}, tuple(raw["idf"]),
-                            tuple(raw["weights"]), float(raw["intercept"]), float(raw["threshold"]))
+                            tuple(raw["weights"]), float(raw["intercept"]), float(raw["threshold"]),
+                            int(raw.get("min_units", 0)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelUnavailable(f"{MODEL_NAME}: {path} is not a crisis model file ({exc})") from exc
 

@@ -146,7 +146,7 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True, learned: bool = True) -> TextCues:
+def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True, learned: bool = False) -> TextCues:
     """Every lexicon phrase in ``text``: one hit per class and place (the longest phrase wins).
 
     With ``crisis``, the crisis lexicon's urgent and possible mentions come too, as distress (self-harm)
@@ -177,7 +177,7 @@ def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True, le
     return TextCues(hits=_longest_per_place(hits))
 
 
-def crisis_cues(text: str, learned: bool = True) -> list[CueHit]:
+def crisis_cues(text: str, learned: bool = False) -> list[CueHit]:
     """The crisis detector's urgent and possible signals in ``text``, as tone cues (weak ones are the call's business).
     Where the lexicon raised nothing and ``learned``, the crisis classifier may: recall first."""
     from qc.crisis import SELF_HARM, assess_text

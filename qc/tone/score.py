@@ -93,8 +93,8 @@ class ToneOptions:
     model_weight: float = 0.6
     cooldown_s: float = 60.0
     high_caller_arousal: float = 0.8
-    # The crisis classifier beside the lexicon (settings: crisis_model).
-    learned_crisis: bool = True
+    # The crisis classifier beside the lexicon (settings: crisis_model; off there by default).
+    learned_crisis: bool = False
     baseline_policy: BaselinePolicy = DEFAULT_POLICY
 
 
