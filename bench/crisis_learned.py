@@ -3,7 +3,7 @@
 For each item of a crisis set (bench/crisis.py's format), judged the way bench/crisis.py judges it:
 - classifier: its score at or over the model's threshold;
 - lexicon: the product with ``crisis_model`` off (urgent / possible / none);
-- union: the product as shipped (lexicon, and the classifier's possible_crisis where the lexicon raised nothing).
+- union: the product with crisis_model on (lexicon, and the classifier's possible_crisis where the lexicon raised nothing).
 Recall on crisis items, the share of routine items raising "possible" (or over the threshold), per language and form;
 the classifier's cost per utterance.
 
@@ -17,18 +17,18 @@ import json
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from crisis import LINE_OF, judge, load  # noqa: E402
+from crisis import LINE_OF, judge, load
 
-from qc.config import load_settings  # noqa: E402
-from qc.crisis import learned  # noqa: E402
-from qc.rubric import load_rubric  # noqa: E402
+from qc.config import load_settings
+from qc.crisis import learned
+from qc.rubric import load_rubric
 
 REPORTS = ROOT / "reports" / "bench"
 LANG = {"zh-Hant": "yue"}
@@ -141,14 +141,14 @@ def labelled_calls() -> dict:
 
 
 def render(name: str, result: dict) -> list[str]:
-    lines = [f"### {name}", "", f"{result['crisis']} crisis items, {result['routine']} routine items; classifier AUC "
-             f"{result['auc']}, threshold {result['threshold']:.4f}.", "",
+    lines = [f"### {name}", "", (f"{result['crisis']} crisis items, {result['routine']} routine items; classifier AUC "
+                                 f"{result['auc']}, threshold {result['threshold']:.4f}."), "",
              "| | crisis recall | routine raising possible |", "|---|---|---|",
              f"| classifier alone (score ≥ threshold) | {result['classifier_recall']} | {result['classifier_routine_over']} |",
              f"| lexicon alone (product, crisis_model off) | {result['lexicon_recall']} | {result['lexicon_routine_possible']} |",
-             f"| lexicon OR classifier (product as shipped) | {result['union_recall']} | {result['union_routine_possible']} |", "",
-             f"Product as shipped: routine raising urgent {result['union_routine_urgent']}, urgent precision "
-             f"{result['union_urgent_precision']}.", "",
+             f"| lexicon OR classifier (product, crisis_model on) | {result['union_recall']} | {result['union_routine_possible']} |", "",
+             (f"With crisis_model on: routine raising urgent {result['union_routine_urgent']}, urgent precision "
+              f"{result['union_urgent_precision']}."), "",
              "| language | crisis | classifier recall | lexicon recall | union recall | routine | classifier over | lexicon possible | union possible |",
              "|---|---|---|---|---|---|---|---|---|"]
     for lang, v in result["by_lang"].items():
@@ -163,9 +163,9 @@ def render(name: str, result: dict) -> list[str]:
     lines += [f"| {k} | {v['crisis']} | {v['classifier_recall']} | {v['lexicon_recall']} | {v['union_recall']} |"
               for k, v in result["by_kind"].items()]
     t = result["latency"]
-    lines += ["", f"Cost per utterance: classifier score median {t['score_median_ms']} ms, p95 {t['score_p95_ms']} ms; "
-              f"the whole per-utterance judgement {t['judge_with_model_ms']} ms with the classifier, "
-              f"{t['judge_without_model_ms']} ms without (same run, shared machine).", ""]
+    lines += ["", (f"Cost per utterance: classifier score median {t['score_median_ms']} ms, p95 {t['score_p95_ms']} ms; "
+                   f"the whole per-utterance judgement {t['judge_with_model_ms']} ms with the classifier, "
+                   f"{t['judge_without_model_ms']} ms without (same run, shared machine)."), ""]
     missed = [r for r in result["rows"] if r["set"] == "crisis" and r["union"] == "none"]
     if missed:
         lines += ["Missed by both:", ""] + [f"- {r['id']} ({r['lang']}, {r['kind']}, {r['form']}, score {r['score']}): {r['text']}"
@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--label", default="current")
     parser.add_argument("--calls", action="store_true", help="Also count possible crises raised on the labelled sample and dev calls.")
     args = parser.parse_args()
-    out = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "label": args.label,
+    out = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "label": args.label,
            "model_sha256": json.loads((ROOT / "models" / "crisis-learned.card.json").read_text())["sha256"], "sets": {}}
     page = []
     for path in args.files:

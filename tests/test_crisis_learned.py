@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -14,7 +15,15 @@ from qc.crisis import assess_text, learned
 from qc.errors import ModelUnavailable
 from qc.models import shipped_model_file
 from qc.records import Utterance, Word
-from qc.tone import HeardUtterance, ProsodyFeatures, ToneOptions, find_cues, score_call_tone, score_utterance, utterance_alerts
+from qc.tone import (
+    HeardUtterance,
+    ProsodyFeatures,
+    ToneOptions,
+    find_cues,
+    score_call_tone,
+    score_utterance,
+    utterance_alerts,
+)
 
 # Written for these tests (in no bench set): the lexicon hears nothing in them, the callers are in crisis.
 UNLISTED_CRISIS = "这些年拖累家里太多了，我想好了，明天早上他们醒来就都结束了。"
@@ -99,13 +108,11 @@ def test_the_batch_raises_it_and_the_switch_turns_it_off(monkeypatch):
 def test_judge_follows_the_setting():
     from qc.config import load_settings
     from qc.judge import NO_HISTORY, HeardCall, judge
-    from datetime import datetime, timezone
-
     from qc.records import AudioInfo, CallMeta, CallResult
 
     utterances = (Utterance("agent", "agent", 0.0, 2.0, "您好，12345热线，请问有什么可以帮您？", (Word("您好", 0.0, 2.0, 0.9),), 0),
                   caller(UNLISTED_CRISIS, 3.0))
-    call = CallResult("c-learned", "x.flac", "scored", CallMeta(line="12345"), "test", datetime.now(timezone.utc),
+    call = CallResult("c-learned", "x.flac", "scored", CallMeta(line="12345"), "test", datetime.now(UTC),
                       AudioInfo("x.flac", "0" * 64, 1, "flac", 8000, 2, 6.0), utterances=utterances)
     words = HeardCall(call, (heard_(2.0), heard_(3.0)))
     on = judge(words, NO_HISTORY, load_settings(crisis_model=True))
