@@ -38,7 +38,8 @@ from qc.tone import ProsodyFeatures, find_cues, score_utterance, utterance_alert
 
 DATA = ROOT / "bench" / "data"
 REPORTS = ROOT / "reports" / "bench"
-LINE_OF = {"zh": "12345", "yue": "1823", "en": "12345-en"}
+# The third blind set names Cantonese in Traditional script "zh-Hant".
+LINE_OF = {"zh": "12345", "yue": "1823", "zh-Hant": "1823", "en": "12345-en"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def judge(item: dict, rubrics: dict, settings) -> Judgement:
         turns.append(utterance(item["context"], "agent", 0.0))
     caller = utterance(item["text"], "caller", turns[-1].end + 0.5 if turns else 0.0)
     turns.append(caller)
-    tone = score_utterance(ProsodyFeatures(duration_s=caller.end - caller.start), find_cues(caller.text), None, "caller",
+    cues = find_cues(caller.text, learned=settings.crisis_model)
+    tone = score_utterance(ProsodyFeatures(duration_s=caller.end - caller.start), cues, None, "caller",
                            index=len(turns) - 1, start=caller.start, end=caller.end)
     alerts = utterance_alerts(tone)
     kinds = [f"{a.kind}:{a.severity}" for a in alerts]

@@ -236,6 +236,9 @@ class Settings(BaseSettings):
     # machine; the batch takes whatever the live path leaves (0: the same priority as everything else).
     batch_nice: int = Field(10, ge=0, le=19)
     default_line: str = "12345"
+    # A trained classifier beside the crisis lexicon raises possible_crisis where the lexicon heard nothing
+    # (qc/crisis/learned.py). Off: on everyday calls it raises one on most calls (reports/bench/crisis-learned.md).
+    crisis_model: bool = False
     lines: dict[str, LineConfig] = {
         "12345": LineConfig(),
         # English seats of a 12345 line (Guangzhou runs four): same rubric, English decoding.

@@ -17,7 +17,7 @@ from qc.records import Alert, CallMeta, CallResult, Evidence, Utterance
 from qc.rubric import CallContext, Rubric, evaluate, load_rubric
 from qc.rubric.cases import repeat_count, repeat_from_words
 from qc.rubric.evaluate import RubricResult, classify
-from qc.tone import AgentBaseline, HeardUtterance, score_call_tone
+from qc.tone import AgentBaseline, HeardUtterance, ToneOptions, score_call_tone
 
 # Call-level tone the rubric can test: ``measure: {name: agent_arousal, above: 0.8}``.
 TONE_MEASURES = ("agent_arousal", "agent_negativity", "caller_distress", "caller_anger")
@@ -86,7 +86,8 @@ def judge(heard: HeardCall, history: CallHistory, settings: Settings) -> CallRes
     measures: dict[str, float] = {}
     if len(heard.prosody) == len(call.utterances):
         own, team = history.tone_baselines(call.meta.agent_id, call.meta.line)
-        tones, call_tone, tone_alerts = score_call_tone(call.utterances, heard.prosody, own, team)
+        tones, call_tone, tone_alerts = score_call_tone(call.utterances, heard.prosody, own, team,
+                                                        options=ToneOptions(learned_crisis=settings.crisis_model))
         measures = {name: getattr(call_tone, name).value for name in TONE_MEASURES}
     judged = apply_rubric(rubric, call.utterances, duration, call.meta, roles_known=roles_known, repeat_count=count,
                           measures=measures)

@@ -211,7 +211,8 @@ class LiveCall:
             self._agent_in_call = update_baseline(self._agent_in_call, [tone.features])
         else:
             own = self._caller_baselines.get(utterance.speaker, AgentBaseline(utterance.speaker))
-            tone = utterance_tone(local, segment.audio, self.start.sample_rate, own, index=index, options=CALLER_OPTIONS)
+            tone = utterance_tone(local, segment.audio, self.start.sample_rate, own, index=index,
+                                  options=replace(CALLER_OPTIONS, learned_crisis=self.settings.crisis_model))
             self._caller_baselines[utterance.speaker] = update_baseline(own, [tone.features])
         tone = replace(tone, start=utterance.start, end=utterance.end)
         self._turns.append(Turn(utterance.role, utterance.start, utterance.end, utterance.text, tone.features))

@@ -96,7 +96,7 @@ def _score(utterance: Utterance, heard: HeardUtterance, baseline: AgentBaseline 
            index: int, lexicon: Lexicon, options: ToneOptions, in_call: AgentBaseline | None = None) -> UtteranceTone:
     return score_utterance(
         heard.features,
-        find_cues(utterance.text, lexicon),
+        find_cues(utterance.text, lexicon, learned=options.learned_crisis and utterance.role != "agent"),
         baseline,
         utterance.role,
         team=team,

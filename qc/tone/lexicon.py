@@ -146,15 +146,16 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True) -> TextCues:
+def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True, learned: bool = False) -> TextCues:
     """Every lexicon phrase in ``text``: one hit per class and place (the longest phrase wins).
 
     With ``crisis``, the crisis lexicon's urgent and possible mentions come too, as distress (self-harm)
-    and danger cues; a possible one is marked ``near_miss``.
+    and danger cues; a possible one is marked ``near_miss``. With ``learned`` too, the crisis classifier's
+    verdict where the lexicon found nothing (``learned_crisis``).
     """
     lexicon = lexicon or load_lexicon()
     norm, origin = normalise(text)
-    hits: list[CueHit] = crisis_cues(text) if crisis else []
+    hits: list[CueHit] = crisis_cues(text, learned) if crisis else []
     for phrase in lexicon.phrases:
         for match in phrase.pattern.finditer(norm):
             start, end = match.span()
@@ -176,13 +177,14 @@ def find_cues(text: str, lexicon: Lexicon | None = None, crisis: bool = True) ->
     return TextCues(hits=_longest_per_place(hits))
 
 
-def crisis_cues(text: str) -> list[CueHit]:
-    """The crisis detector's urgent and possible signals in ``text``, as tone cues (weak ones are the call's business)."""
+def crisis_cues(text: str, learned: bool = False) -> list[CueHit]:
+    """The crisis detector's urgent and possible signals in ``text``, as tone cues (weak ones are the call's business).
+    Where the lexicon raised nothing and ``learned``, the crisis classifier may: recall first."""
     from qc.crisis import SELF_HARM, assess_text
 
     assessment = assess_text(text)
     if assessment.level not in ("urgent", "possible"):
-        return []
+        return learned_crisis_cues(text) if learned else []
     # Weak signs that together make a possible crisis ("我不是想死，我就是太累了") come as possible cues.
     kept = ("urgent", "possible", "weak") if assessment.level == "possible" else ("urgent", "possible")
     return [
@@ -190,6 +192,17 @@ def crisis_cues(text: str) -> list[CueHit]:
                near_miss=s.level != "urgent")
         for s in assessment.signals if s.level in kept
     ]
+
+
+def learned_crisis_cues(text: str) -> list[CueHit]:
+    """The crisis classifier's verdict as cues: the words that weighed most, when its score reaches its threshold."""
+    from qc.crisis import learned
+
+    model = learned.load()
+    value = model.score(text)
+    if value < model.threshold:
+        return []
+    return [CueHit("learned_crisis", f"crisis model {value:.2f}", words, start, end) for words, start, end in model.evidence(text)]
 
 
 def dampened(hit: CueHit, lexicon: Lexicon | None = None) -> bool:

@@ -11,7 +11,8 @@ from typing import Literal
 
 from qc.records import Role
 
-CueClass = Literal["anger", "impatience", "abuse", "politeness", "distress", "danger", "fear", "sadness"]
+# learned_crisis: the crisis classifier (qc.crisis.learned) over words the crisis lexicon did not flag.
+CueClass = Literal["anger", "impatience", "abuse", "politeness", "distress", "danger", "fear", "sadness", "learned_crisis"]
 AlertKind = Literal["agent_agitated", "agent_impatient_words", "caller_distress", "caller_danger", "possible_crisis", "caller_anger"]
 AlertSeverity = Literal["warning", "high", "critical"]
 # Where an utterance's z-scores came from: the agent's own history, the team's while the agent's is

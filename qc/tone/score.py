@@ -60,6 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "可能的险情「{words}」 — 请问清是否正在发生、是否有人受困或受伤",
         "Possible danger («{words}») — ask whether it is happening now and whether anyone is hurt or trapped",
     ),
+    "learned_possible": (
+        "可能的危机「{words}」（模型判断） — 请留意倾听，确认来电人是否安全、是否正在发生险情",
+        "Possible crisis («{words}», by the crisis model) — listen in; ask whether the caller is safe and whether anything is happening now",
+    ),
     "distress_agent_side": (
         "通话中提及轻生「{words}」（坐席侧） — 请确认来电人安全",
         "Self-harm mentioned on the agent's side («{words}») — make sure the caller is safe",
@@ -89,6 +93,8 @@ class ToneOptions:
     model_weight: float = 0.6
     cooldown_s: float = 60.0
     high_caller_arousal: float = 0.8
+    # The crisis classifier beside the lexicon (settings: crisis_model; off there by default).
+    learned_crisis: bool = False
     baseline_policy: BaselinePolicy = DEFAULT_POLICY
 
 
@@ -171,6 +177,9 @@ def utterance_alerts(tone: UtteranceTone, options: ToneOptions = DEFAULT_OPTIONS
         out.append(_alert(tone, "possible_crisis", "high", "danger_possible", danger))
     elif danger:
         out.append(_alert(tone, "caller_danger", "critical", "danger", [h for h in danger if not h.near_miss]))
+    learned = tone.cues.of("learned_crisis")
+    if learned and tone.role != "agent" and not any(a.kind in CRISIS_ALERTS for a in out):
+        out.append(_alert(tone, "possible_crisis", "high", "learned_possible", learned))
     if tone.role == "agent":
         out.extend(_agent_alerts(tone, options))
     else:
