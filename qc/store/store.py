@@ -22,6 +22,7 @@ import pyarrow as pa
 from qc.rubric.cases import REPEAT_WINDOW_DAYS
 from qc.errors import QCError
 from qc.records import CallResult
+from qc.store.changes import change_turn, stamp
 from qc.store.database import database
 from qc.store.schema import current_version, now
 from qc.store.tables import (
@@ -78,6 +79,12 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with change_turn(self.path):  # writes stamp change numbers: one numbering transaction at a time
+            with self._plain_transaction() as con:
+                yield con
+
+    @contextmanager
+    def _plain_transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.con.begin()
         try:
             yield self.con
@@ -127,6 +134,7 @@ class Store:
                 con.unregister("incoming")
             for result in results:
                 self._fold_into_baselines(con, result)
+            stamp(con, ids)
 
     def write_rubric_results(self, results: list[CallResult]) -> None:
         """Store a re-scoring: rows for this rubric version replace only their own earlier rows."""
@@ -165,6 +173,7 @@ class Store:
             assignments = ", ".join(f"{c} = incoming.{c}" for c in _RUBRIC_COLUMNS if c != "call_id")
             con.execute(f"UPDATE calls SET {assignments} FROM incoming WHERE calls.call_id = incoming.call_id")
             con.unregister("incoming")
+            stamp(con, ids)
 
     def tone_baselines(self, agent_id: str | None, line: str | None) -> tuple[AgentBaseline | None, AgentBaseline | None]:
         """The agent's own tone baseline and their team's (the cold start), as they stand now."""
