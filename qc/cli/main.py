@@ -450,6 +450,9 @@ def _register_web_commands() -> None:
     from qc.cli import report as cli_report
 
     app.command("report")(cli_report.report)
+    from qc.cli import export as cli_export
+
+    app.command("export")(cli_export.export)
 
 
 _register_web_commands()
