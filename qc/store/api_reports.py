@@ -37,6 +37,11 @@ def list_runs(con: duckdb.DuckDBPyConnection, since: datetime | None, limit: int
 def weekly_summaries(con: duckdb.DuckDBPyConnection, scope: tuple[str, list], *, recorded_from: date | None,
                      recorded_to: date | None, agent: str | None, team: str | None, line: str | None) -> list[dict]:
     """Per agent and ISO week (of the recording, else of the scoring): calls, scores, flags, urgent cases, reviews."""
+    return _rows(con, *weekly_sql(scope, recorded_from=recorded_from, recorded_to=recorded_to, agent=agent, team=team, line=line))
+
+
+def weekly_sql(scope: tuple[str, list], *, recorded_from: date | None, recorded_to: date | None, agent: str | None,
+               team: str | None, line: str | None) -> tuple[str, list]:
     where, params = [scope[0], "c.agent_id IS NOT NULL"], list(scope[1])
     for sql, value in (("coalesce(c.started_at, c.scored_at) >= ?", recorded_from),
                        ("coalesce(c.started_at, c.scored_at) < ? + INTERVAL 1 DAY", recorded_to),
@@ -45,8 +50,7 @@ def weekly_summaries(con: duckdb.DuckDBPyConnection, scope: tuple[str, list], *,
         if value is not None:
             where.append(sql)
             params.append(value)
-    return _rows(
-        con,
+    return (
         f"""SELECT strftime(coalesce(c.started_at, c.scored_at), '%G-W%V') AS week, c.agent_id, any_value(a.team) AS team,
                    count(*) AS calls, count(*) FILTER (WHERE c.status = 'scored') AS scored,
                    count(*) FILTER (WHERE c.status = 'failed') AS failed,

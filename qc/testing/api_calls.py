@@ -40,7 +40,7 @@ def synthetic_call(i: int, *, agents: int = 200, prefix: str = "c", scored_at: d
         raw_turns.append(Utterance(f"ch{j % 2}", role, j * 6.0, j * 6.0 + 5.0, said, channel=j % 2))
     verdicts = []
     for k, item in enumerate(ITEMS):
-        fail = (i + k) % 7 == 0
+        fail = (i + k) % 7 == 0 or (i + 2 * k) % 11 == 0
         verdicts.append(Verdict(item, item.replace("_", " "), "fail" if fail else "pass", 0.0 if fail else 10.0, 10.0, "normal",
                                 "synthetic", (Evidence(0.0, 5.0, "agent", "您好", turns[0].text),)))
     score = round(100.0 * sum(v.points for v in verdicts) / sum(v.max_points for v in verdicts), 1)

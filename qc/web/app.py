@@ -18,7 +18,7 @@ from qc.config import Settings
 from qc.live.service import LiveService
 from qc.store import StoreBusy
 from qc.metrics import HTTP_LATENCY
-from qc.web import api_v1, metrics_page, pages_admin, pages_auth, pages_calls, pages_live
+from qc.web import api_v1, downloads, metrics_page, pages_admin, pages_auth, pages_calls, pages_live
 from qc.web.api_auth import ApiProblem
 from qc.web.context import TEMPLATES, NeedsSignIn, PageError, WebContext
 from qc.web.security import SessionSigner, secret_key
@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Built here, opening nothing: the store is first read on a worker thread, never on the event loop.
     app.state.live = LiveService(settings)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
-    for module in (pages_auth, pages_calls, pages_admin, pages_live, api_v1, metrics_page):
+    for module in (pages_auth, pages_calls, pages_admin, pages_live, api_v1, metrics_page, downloads):
         app.include_router(module.router)
 
     @app.exception_handler(NeedsSignIn)

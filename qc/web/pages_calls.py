@@ -57,17 +57,23 @@ def _date(value: str | None) -> date | None:
         raise PageError(400, f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
 
+def queue_filter(date_from: Optional[str], date_to: Optional[str], line: Optional[str], agent: Optional[str], team: Optional[str],
+                 item: Optional[str], case_type: Optional[str], language: Optional[str], reviewed: Optional[str], status: str,
+                 q: Optional[str], page: int = 1) -> data.QueueFilter:
+    if status not in ("scored", "failed", "all"):
+        raise PageError(400, "status is scored, failed or all")
+    return data.QueueFilter(_date(date_from), _date(date_to), line or None, agent or None, team or None, item or None,
+                            case_type or None, language or None, reviewed or None, status, (q or "").strip()[:100] or None,
+                            max(1, page))
+
+
 @router.get("/queue")
 def queue_page(request: Request, date_from: Optional[str] = None, date_to: Optional[str] = None, line: Optional[str] = None,
                agent: Optional[str] = None, team: Optional[str] = None, item: Optional[str] = None, case_type: Optional[str] = None,
                language: Optional[str] = None, reviewed: Optional[str] = None, status: str = "scored", q: Optional[str] = None,
                page: int = Query(1, ge=1, le=MAX_PAGE)):
     ctx = _ctx(request)
-    if status not in ("scored", "failed", "all"):
-        raise PageError(400, "status is scored, failed or all")
-    filters = data.QueueFilter(_date(date_from), _date(date_to), line or None, agent or None, team or None, item or None,
-                               case_type or None, language or None, reviewed or None, status, (q or "").strip()[:100] or None,
-                               max(1, page))
+    filters = queue_filter(date_from, date_to, line, agent, team, item, case_type, language, reviewed, status, q, page)
     with ctx.db(write=False) as con:
         user, session = signed_in_user(request, ctx, con)
         result = data.queue(con, user, filters, ctx.settings.web.page_size)
