@@ -196,7 +196,7 @@ def test_scored_time_window_and_reviewed_filters(site, base):
     shifted = (since + timedelta(hours=8)).isoformat() + "+08:00"
     again, _ = sync(base, auth(site, "qa_read"), {"since": shifted, "until": until.isoformat()})
     assert {r["call_id"] for r in again} == {r["call_id"] for r in rows}
-    reviewed = set(r[0] for r in db_rows(site, "SELECT DISTINCT call_id FROM reviews WHERE purpose <> 'calibration'"))
+    reviewed = {r[0] for r in db_rows(site, "SELECT DISTINCT call_id FROM reviews WHERE purpose <> 'calibration'")}
     yes, _ = sync(base, auth(site, "qa_read"), {"reviewed": "true"})
     no, _ = sync(base, auth(site, "qa_read"), {"reviewed": "false"})
     assert {r["call_id"] for r in yes} == reviewed
@@ -491,3 +491,39 @@ def test_metrics_page_reports_store_counts_and_request_latency(site, base):
     assert "# TYPE qc_live_alert_latency_seconds histogram" in response.text
     for line in response.text.splitlines():  # every sample line is NAME{labels} VALUE
         assert line.startswith("#") or " " in line
+
+
+# ------------------------------------------------------------------------------------------ migration, exposition format
+
+
+def test_migration_13_numbers_existing_calls_in_scoring_order_and_new_writes_follow(tmp_path):
+    from qc.store.schema import migrate
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    migrate(con, target=12)
+    for call_id, minute in (("late", 30), ("early", 10), ("middle", 20)):
+        con.execute("INSERT INTO calls (call_id, path, status, pipeline_version, scored_at) VALUES (?, ?, 'scored', 'old', ?)",
+                    [call_id, f"/r/{call_id}.wav", datetime(2026, 11, 1, 8, minute)])
+    con.close()
+    with Store(db) as store:
+        numbered = store.con.execute("SELECT call_id, change_seq FROM calls ORDER BY change_seq").fetchall()
+        assert numbered == [("early", 1), ("middle", 2), ("late", 3)]
+        store.write([synthetic_call(5)])
+        assert store.con.execute("SELECT change_seq FROM calls WHERE call_id = ?", [synthetic_call(5).call_id]).fetchone()[0] == 4
+        assert store.con.execute("SELECT scopes FROM api_tokens").fetchall() == []
+    close_all()
+
+
+def test_histogram_exposition_is_cumulative_and_escapes_labels():
+    from qc.metrics import Histogram
+
+    histogram = Histogram("qc_test_seconds", "A test.", (0.1, 1.0))
+    for value in (0.05, 0.5, 0.5, 3.0):
+        histogram.observe(value, route='/a"b')
+    lines = histogram.render()
+    assert lines[:2] == ["# HELP qc_test_seconds A test.", "# TYPE qc_test_seconds histogram"]
+    assert 'qc_test_seconds_bucket{le="0.1",route="/a\\"b"} 1' in lines
+    assert 'qc_test_seconds_bucket{le="1.0",route="/a\\"b"} 3' in lines
+    assert 'qc_test_seconds_bucket{le="+Inf",route="/a\\"b"} 4' in lines
+    assert 'qc_test_seconds_sum{route="/a\\"b"} 4.05' in lines and 'qc_test_seconds_count{route="/a\\"b"} 4' in lines
