@@ -47,16 +47,16 @@ WRITER = textwrap.dedent("""
     import sys, time
     from qc.store import Store
     from qc.testing.api_calls import synthetic_call
-    db, count, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    db, count, batch, prefix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     for first in range(0, count, batch):
         with Store(db) as store:
-            store.write([synthetic_call(i, prefix="w", agents=200) for i in range(first, min(first + batch, count))])
+            store.write([synthetic_call(i, prefix=prefix, agents=200) for i in range(first, min(first + batch, count))])
         time.sleep(0.05)
     print("written", count, flush=True)
 """)
 
 
-def build_store(db: Path, calls: int) -> dict[str, str]:
+def build_store(db: Path, calls: int) -> None:
     for first in range(0, calls, BATCH):
         with Store(db) as store:
             store.write([synthetic_call(i, agents=AGENTS) for i in range(first, min(first + BATCH, calls))])
@@ -66,6 +66,10 @@ def build_store(db: Path, calls: int) -> dict[str, str]:
         add_user(store.con, "inspector", "bench-password-123", "inspector")
         add_user(store.con, "admin", "bench-password-123", "admin")
         add_user(store.con, "lead", "bench-password-123", "team_lead", team="team3")
+
+
+def make_tokens(db: Path) -> dict[str, str]:
+    with Store(db) as store:
         tokens = {
             "inspector": create_token(store.con, "inspector", "bench", scopes=("read:calls",)),
             "admin": create_token(store.con, "admin", "bench", scopes=("read:calls", "read:metrics")),
@@ -110,13 +114,24 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=40, help="requests per query kind")
     parser.add_argument("--concurrent-calls", type=int, default=3000, help="calls the other process writes during the sync")
+    parser.add_argument("--store", type=Path, help="measure again on a store an earlier run built (skips the build)")
+    parser.add_argument("--writer-prefix", default="w", help="one letter starting the ids of the calls written during the sync")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="qc-api-bench-"))
-    db = folder / "qc.duckdb"
-    started = time.perf_counter()
-    tokens = build_store(db, args.calls)
-    build_s = time.perf_counter() - started
-    print(f"store built: {args.calls} calls in {build_s:.0f} s", flush=True)
+    build_s = None
+    if args.store:
+        db = args.store
+        folder = db.parent
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="qc-api-bench-"))
+        db = folder / "qc.duckdb"
+        started = time.perf_counter()
+        build_store(db, args.calls)
+        build_s = round(time.perf_counter() - started, 1)
+        print(f"store built: {args.calls} calls in {build_s:.0f} s", flush=True)
+    tokens = make_tokens(db)
+    with Store(db, read_only=True) as store:
+        calls_at_start = store.con.execute("SELECT count(*) FROM calls").fetchone()[0]
+    close_all()
     server, base = start_qc_serve(db, secret="api-bench-secret")
     rng = random.Random(11)
     results: dict[str, dict] = {}
@@ -157,7 +172,8 @@ def main() -> None:
         # The sync under writes: from nothing, every call, while another process writes new ones.
         script = folder / "writer.py"
         script.write_text(WRITER)
-        writer = subprocess.Popen([sys.executable, str(script), str(db), str(args.concurrent_calls), "50"], cwd=ROOT,
+        writer = subprocess.Popen([sys.executable, str(script), str(db), str(args.concurrent_calls), "50", args.writer_prefix],
+                                  cwd=ROOT,
                                   env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         sync_started = time.perf_counter()
         seen, pages, page_ms, passes, cursor = [], 0, [], 0, None
@@ -180,7 +196,7 @@ def main() -> None:
             all_ids = {r[0] for r in store.con.execute("SELECT call_id FROM calls").fetchall()}
         close_all()
         sync_report = {
-            "calls_at_start": args.calls, "written_during_sync": args.concurrent_calls, "calls_at_end": len(all_ids),
+            "calls_at_start": calls_at_start, "written_during_sync": args.concurrent_calls, "calls_at_end": len(all_ids),
             "rows_received": len(seen), "missed": len(all_ids - set(seen)), "duplicated": len(seen) - len(set(seen)),
             "unknown": len(set(seen) - all_ids), "pages": pages, "passes": passes, "seconds": round(sync_s, 1),
             "rows_per_s": round(len(seen) / sync_s), "page_ms": percentiles(page_ms),
@@ -191,18 +207,18 @@ def main() -> None:
         server.wait(timeout=30)
     report = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "calls": args.calls, "store_build_s": round(build_s, 1), "db_mb": round(db.stat().st_size / 1e6, 1),
+        "calls": calls_at_start, "store_build_s": build_s, "db_mb": round(db.stat().st_size / 1e6, 1),
         "queries": results, "sync_under_writes": sync_report, "target_p95_ms": TARGET_MS,
-        "machine": f"{os.cpu_count()} cores, shared with other jobs while measured",
+        "machine": f"{os.cpu_count()} cores shared with other jobs (load average {os.getloadavg()[0]:.1f} at the end)",
     }
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / "api.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     s = sync_report
     lines = [
         f"# API latency and incremental sync — {report['measured_at']}", "",
-        f"{args.calls:,} calls written through `Store.write` in batches of {BATCH} (made-up calls of `qc.testing.api_calls`: "
-        f"6 utterances, 5 verdicts with evidence, alerts on 2 %, raw utterances; {report['db_mb']} MB DuckDB file, built in "
-        f"{report['store_build_s']} s). `qc serve` in its own process, real HTTP on loopback with an inspector's API token, "
+        f"{calls_at_start:,} calls written through `Store.write` in batches of {BATCH} (made-up calls of `qc.testing.api_calls`: "
+        f"6 utterances, 5 verdicts with evidence, alerts on 2 %, raw utterances; {report['db_mb']} MB DuckDB file"
+        + (f", built in {build_s} s" if build_s else ", the store of an earlier run") + "). `qc serve` in its own process, real HTTP on loopback with an inspector's API token, "
         f"{args.requests} requests per query after one warm-up. Machine: {report['machine']}: absolute times vary with the load. "
         f"Target p95 ≤ {TARGET_MS} ms.", "",
         "| query | p50 ms | p95 ms | max ms | target |", "|---|---|---|---|---|",

@@ -18,9 +18,9 @@ SUMMARY_COLUMNS = (
     "case_type", "case_title", "urgency", "repeat_count", "repeat_level", "agent_arousal", "agent_negativity",
     "caller_distress", "caller_anger",
 )
-_REVIEWED_SQL = "EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = c.call_id AND r.purpose <> 'calibration')"
 _REVIEW_SCORE_SQL = ("(SELECT arg_max(s.score, s.scored_at) FROM scores s WHERE s.call_id = c.call_id "
                      "AND s.scored_by LIKE 'review:%')")
+_REVIEWED_SQL = "EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = c.call_id AND r.purpose <> 'calibration')"
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ def list_calls(con: duckdb.DuckDBPyConnection, scope: tuple[str, list], query: C
     where, params = query.where()
     condition = " AND ".join([scope[0], *where, "c.change_seq > ?"])
     columns = ", ".join(f"c.{name}" for name in SUMMARY_COLUMNS)
+    # The page's ids first (a top-N on one column), then its columns, team and reviews for those rows only.
     return _rows(
         con,
         f"""WITH page AS (SELECT c.call_id FROM calls c WHERE {condition} ORDER BY c.change_seq LIMIT ?)
@@ -126,7 +127,6 @@ def call_parts(con: duckdb.DuckDBPyConnection, call: dict, raw: bool) -> dict:
                            "FROM utterance_tone WHERE call_id = ? ORDER BY start_s, idx", [call_id]),
         "reviews": _rows(con, "SELECT review_id, item_id, reviewer, purpose, machine_verdict, human_verdict, comment, reviewed_at "
                               "FROM reviews WHERE call_id = ? ORDER BY reviewed_at", [call_id]),
-        "has_raw": con.execute("SELECT count(*) FROM utterances_raw WHERE call_id = ?", [call_id]).fetchone()[0] > 0,
     }
 
 

@@ -379,6 +379,8 @@ MIGRATIONS: dict[int, list[str]] = {
         # API tokens carry scopes (read:calls, read:raw, write:reviews, read:metrics); NULL: a token made before
         # scopes existed, which the v1 API treats as read:calls only.
         "ALTER TABLE api_tokens ADD COLUMN scopes VARCHAR[]",
+        # Unredacted text of one call is looked up by call (API ?raw=true, the call page's raw view), never scanned.
+        "CREATE INDEX utterances_raw_call ON utterances_raw(call_id)",
     ],
 }
 
