@@ -290,7 +290,10 @@ def dashboard(con: duckdb.DuckDBPyConnection, user: User, f: DashboardFilter = D
             "WHERE {scope} AND urgency = 'urgent' ORDER BY coalesce(started_at, scored_at) DESC LIMIT 20"
         ),
         "runs": _rows(con, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 5", []),
-        "options": {k: v for k, v in _filter_options(con).items() if k in ("line", "team")},
+        "options": {
+            "line": [r[0] for r in con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL ORDER BY 1").fetchall()],
+            "team": [r[0] for r in con.execute("SELECT DISTINCT team FROM agents WHERE team IS NOT NULL ORDER BY 1").fetchall()],
+        },
         "agreement": review_agreement(con),
     }
 
