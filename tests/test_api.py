@@ -527,3 +527,19 @@ def test_histogram_exposition_is_cumulative_and_escapes_labels():
     assert 'qc_test_seconds_bucket{le="1.0",route="/a\\"b"} 3' in lines
     assert 'qc_test_seconds_bucket{le="+Inf",route="/a\\"b"} 4' in lines
     assert 'qc_test_seconds_sum{route="/a\\"b"} 4.05' in lines and 'qc_test_seconds_count{route="/a\\"b"} 4' in lines
+
+
+def test_a_signed_in_session_reads_the_api_with_its_roles_rights(site, base):
+    admin = httpx.Client(base_url=base, timeout=30)
+    assert admin.post("/login", data={"username": "admin1", "password": PASSWORD}).status_code in (200, 303)
+    call = site.calls[22]
+    raw = admin.get(f"/api/v1/calls/{call.call_id}", params={"raw": "true"})
+    assert raw.status_code == 200 and RAW_PHONE in raw.json()["utterances"][1]["text"]  # admin is in web.raw_data_roles
+    assert admin.get("/metrics").status_code == 200
+    lead = httpx.Client(base_url=base, timeout=30)
+    assert lead.post("/login", data={"username": "lead_north", "password": PASSWORD}).status_code in (200, 303)
+    listed = lead.get("/api/v1/calls", params={"limit": 1000}).json()["data"]
+    assert listed and {r["team"] for r in listed} == {"north"}
+    refused = lead.get(f"/api/v1/calls/{call.call_id}", params={"raw": "true"})
+    assert refused.status_code == 403 and "read:raw" in refused.json()["error"]
+    assert lead.get("/metrics").status_code == 403
