@@ -191,18 +191,58 @@ def _throttled(wait: timedelta) -> SignIn:
     return SignIn(None, f"too many failed sign-ins from this address: try again in {minutes} min")
 
 
-def create_token(con: duckdb.DuckDBPyConnection, username: str, name: str, actor: str = "cli") -> str:
-    """A new API token acting as ``username``; the secret is shown once and never stored."""
-    if get_user(con, username) is None:
+# What an API token may do. A token made before scopes existed (scopes NULL) may read calls only, in the v1 API.
+SCOPES: dict[str, str] = {
+    "read:calls": "list and read calls, alerts, runs and weekly summaries (personal data redacted)",
+    "read:raw": "unredacted transcripts and exports, for users whose role may see raw data (every read audited)",
+    "write:reviews": "post reviewers' verdicts (inspector and admin users)",
+    "read:metrics": "the Prometheus /metrics page",
+}
+LEGACY_SCOPES = ("read:calls",)
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    token_id: str
+    username: str
+    name: str | None
+    scopes: tuple[str, ...]
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def create_token(con: duckdb.DuckDBPyConnection, username: str, name: str, actor: str = "cli", *,
+                 scopes: tuple[str, ...] | None = None, raw_roles: tuple[str, ...] = ()) -> str:
+    """A new API token acting as ``username``; the secret is shown once and never stored.
+
+    ``scopes`` None: a token of the old kind (live recorders, the first API). ``read:raw`` is refused
+    for a user whose role may not see raw data (``raw_roles``).
+    """
+    user = get_user(con, username)
+    if user is None:
         raise AccountError(f"no user '{username}'")
+    if scopes is not None:
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown:
+            raise AccountError(f"unknown scope '{unknown[0]}' (scopes: {', '.join(SCOPES)})")
+        if "read:raw" in scopes and user.role not in raw_roles:
+            raise AccountError(f"user '{username}' ({user.role}) may not see raw data (web.raw_data_roles): no read:raw scope")
+        scopes = tuple(dict.fromkeys(scopes))
     token_id = secrets.token_hex(4)
     secret = f"qc_{token_id}_{secrets.token_urlsafe(24)}"
     con.execute(
-        "INSERT INTO api_tokens (token_id, token_hash, username, name, created_at) VALUES (?, ?, ?, ?, ?)",
-        [token_id, _token_hash(secret), username, name, _now()],
+        "INSERT INTO api_tokens (token_id, token_hash, username, name, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?)",
+        [token_id, _token_hash(secret), username, name, _now(), list(scopes) if scopes is not None else None],
     )
-    audit(con, actor, "token.create", token_id, after={"user": username, "name": name})
+    audit(con, actor, "token.create", token_id, after={"user": username, "name": name, "scopes": scopes})
     return secret
+
+
+def list_tokens(con: duckdb.DuckDBPyConnection) -> list[ApiToken]:
+    rows = con.execute(
+        "SELECT token_id, username, name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at, token_id"
+    ).fetchall()
+    return [ApiToken(r[0], r[1], r[2], tuple(r[3]) if r[3] is not None else LEGACY_SCOPES, r[4], r[5]) for r in rows]
 
 
 def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, actor: str = "cli") -> None:
@@ -213,17 +253,26 @@ def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, actor: str = "cl
     audit(con, actor, "token.revoke", token_id)
 
 
-def user_for_token(con: duckdb.DuckDBPyConnection, secret: str) -> User | None:
+def token_for_secret(con: duckdb.DuckDBPyConnection, secret: str) -> tuple[User, ApiToken] | None:
+    """The active user and token behind a bearer secret; None for anything else (unknown, revoked, disabled)."""
     parts = secret.split("_")
     if len(parts) < 3 or parts[0] != "qc":
         return None
     row = con.execute(
-        "SELECT token_hash, username FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL", [parts[1]]
+        "SELECT token_hash, username, name, scopes, created_at FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL",
+        [parts[1]],
     ).fetchone()
     if row is None or not secrets.compare_digest(row[0], _token_hash(secret)):
         return None
     user = get_user(con, row[1])
-    return user if user and user.active else None
+    if user is None or not user.active:
+        return None
+    return user, ApiToken(parts[1], row[1], row[2], tuple(row[3]) if row[3] is not None else LEGACY_SCOPES, row[4])
+
+
+def user_for_token(con: duckdb.DuckDBPyConnection, secret: str) -> User | None:
+    found = token_for_secret(con, secret)
+    return found[0] if found else None
 
 
 def _token_hash(secret: str) -> str:

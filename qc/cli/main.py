@@ -459,6 +459,10 @@ def _register_web_commands() -> None:
     app.add_typer(cli_deploy.deploy_app, name="deploy")
     app.command("doctor")(cli_deploy.doctor)
 
+    from qc.cli import export as cli_export
+
+    app.command("export")(cli_export.export)
+
 
 _register_web_commands()
 

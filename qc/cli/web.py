@@ -10,7 +10,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qc.accounts import ROLES, AccountError, add_agent, add_user, create_token, list_users, revoke_token, set_active, set_password
+from qc.accounts import (
+    ROLES, SCOPES, AccountError, add_agent, add_user, create_token, list_tokens, list_users, revoke_token, set_active, set_password,
+)
 from qc.cli.common import ConfigOpt, DbOpt, QcTyper, console, err, settings_from
 
 users_app = QcTyper(help="Web app users: inspectors, team leads, agents, admins.", no_args_is_help=True)
@@ -102,6 +104,28 @@ def tokens_create(username: str, name: str = typer.Option(..., "--name", help="W
     """Create an API token acting as USERNAME. The token is printed once; only its hash is kept."""
     secret = _run(settings_from(config, db), lambda con: create_token(con, username, name))
     console.print(secret, highlight=False)
+
+
+@tokens_app.command("add")
+def tokens_add(username: str, name: str = typer.Option(..., "--name", help="What the token is for."),
+               scope: list[str] = typer.Option(["read:calls"], "--scope", help=f"Repeat for each: {', '.join(SCOPES)}."),
+               config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """Create an API token with scopes, acting as USERNAME. Printed once; only its hash is kept."""
+    settings = settings_from(config, db)
+    secret = _run(settings, lambda con: create_token(con, username, name, scopes=tuple(scope),
+                                                      raw_roles=tuple(settings.web.raw_data_roles)))
+    console.print(secret, highlight=False)
+
+
+@tokens_app.command("list")
+def tokens_list(config: Optional[Path] = ConfigOpt, db: Optional[Path] = DbOpt) -> None:
+    """List tokens: id, user, name, scopes, created, revoked (never the secret)."""
+    tokens = _run(settings_from(config, db), list_tokens)
+    table = Table("id", "user", "name", "scopes", "created", "revoked")
+    for t in tokens:
+        table.add_row(t.token_id, t.username, t.name or "", " ".join(t.scopes), f"{t.created_at:%Y-%m-%d %H:%M}" if t.created_at else "",
+                      f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "")
+    console.print(table)
 
 
 @tokens_app.command("revoke")

@@ -20,6 +20,7 @@ from qc.live.call import LiveAlert, LiveCall
 from qc.live.hub import Event, Hub
 from qc.errors import ConfigError
 from qc.live.protocol import LiveStart, ProtocolError
+from qc.metrics import LIVE_ALERT_LATENCY
 from qc.rubric import Rubric, RubricError, load_rubric
 from qc.store import Store, StoreBusy
 from qc.tone import AgentBaseline
@@ -160,6 +161,7 @@ class LiveService:
                    evidence=list(alert.evidence), raised_at=_now())
         asyncio.get_running_loop().run_in_executor(self.writer, self._persist, self._store_alert, row, start.line)
         state.alerts += 1
+        LIVE_ALERT_LATENCY.observe(max(0.0, time.time() - alert.speech_ended_at), kind=alert.kind)
         return self.hub.publish("alert", {**row, "raised_at": row["raised_at"].isoformat(), "speech_ended_at": alert.speech_ended_at,
                                           "published_at": time.time()}, agent_id=start.agent_id, event_id=event_id)
 

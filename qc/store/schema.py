@@ -14,7 +14,7 @@ from qc.errors import QCError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 _EVIDENCE_SQL = "STRUCT(start_s DOUBLE, end_s DOUBLE, role VARCHAR, matched VARCHAR, text VARCHAR)[]"
 
 # Each migration takes the schema from version N-1 to N. Never edit a released one: add another.
@@ -407,6 +407,22 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         # No index on status or times: DuckDB rewrites an updated indexed column as delete + insert, and the
         # deliverer updates them on every attempt; the table holds days of deliveries, a scan is quick.
+    ],
+    14: [
+        # The API's incremental sync: every write of a call (scoring, re-scoring, a review) stamps it with the
+        # next number of one counter, taken under the store's write turn, so numbers follow commit order and a
+        # client that asks for "after N" never misses a call committed late (a timestamp cursor would).
+        "ALTER TABLE calls ADD COLUMN change_seq BIGINT",
+        """UPDATE calls SET change_seq = ordered.seq FROM (
+            SELECT call_id, row_number() OVER (ORDER BY scored_at, call_id) AS seq FROM calls) ordered
+           WHERE calls.call_id = ordered.call_id""",
+        "CREATE TABLE change_counter (name VARCHAR PRIMARY KEY, seq BIGINT NOT NULL)",
+        "INSERT INTO change_counter SELECT 'calls', coalesce(max(change_seq), 0) FROM calls",
+        # API tokens carry scopes (read:calls, read:raw, write:reviews, read:metrics); NULL: a token made before
+        # scopes existed, which the v1 API treats as read:calls only.
+        "ALTER TABLE api_tokens ADD COLUMN scopes VARCHAR[]",
+        # Unredacted text of one call is looked up by call (API ?raw=true, the call page's raw view), never scanned.
+        "CREATE INDEX utterances_raw_call ON utterances_raw(call_id)",
     ],
 }
 

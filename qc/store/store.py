@@ -23,6 +23,7 @@ from qc.rubric.cases import REPEAT_WINDOW_DAYS
 from qc.errors import QCError
 from qc.records import CallResult
 from qc.store import outbox
+from qc.store.changes import change_turn, stamp
 from qc.store.database import database
 from qc.store.schema import current_version, now
 from qc.store.tables import (
@@ -90,6 +91,12 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with change_turn(self.path):  # writes stamp change numbers: one numbering transaction at a time
+            with self._plain_transaction() as con:
+                yield con
+
+    @contextmanager
+    def _plain_transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self._events_added = 0
         self.con.begin()
         try:
@@ -142,6 +149,7 @@ class Store:
             for result in results:
                 self._fold_into_baselines(con, result)
             self._add_events(con, lambda: [e for r in results for e in call_events(r, alerted.get(r.call_id, ()))])
+            stamp(con, ids)
 
     def write_rubric_results(self, results: list[CallResult]) -> None:
         """Store a re-scoring: rows for this rubric version replace only their own earlier rows."""
@@ -187,6 +195,7 @@ class Store:
             self._add_events(con, lambda: [
                 e for r in rubric_alerts for e in call_events(r, alerted.get(r.call_id, ()), source="rescore",
                                                               scored_event=scores_before.get(r.call_id) != r.score)])
+            stamp(con, ids)
 
     def tone_baselines(self, agent_id: str | None, line: str | None) -> tuple[AgentBaseline | None, AgentBaseline | None]:
         """The agent's own tone baseline and their team's (the cold start), as they stand now."""

@@ -69,6 +69,20 @@ class QueuePage:
 
 
 def queue(con: duckdb.DuckDBPyConnection, user: User, f: QueueFilter, page_size: int) -> QueuePage:
+    condition, params = queue_condition(user, f)
+    rows, total = _ranked_page(con, condition, params, page_size, max(1, f.page))
+    if not rows and f.page > 1:  # past the last page: count, then show the last one
+        total = con.execute(f"SELECT count(*) FROM calls c WHERE {condition}", params).fetchone()[0]
+        rows, _ = _ranked_page(con, condition, params, page_size, max(1, -(-total // page_size)))
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, f.page), pages)
+    for row in rows:
+        row["priority_label"] = PRIORITY_LABELS[row["priority"]]
+    return QueuePage(rows, total, page, pages, f, _filter_options(con))
+
+
+def queue_condition(user: User, f: QueueFilter) -> tuple[str, list]:
+    """The queue's filters and the user's scope, as SQL over ``calls c`` (the page and its CSV download)."""
     scope, params = call_scope(user)
     where = [scope]
     if f.status != "all":
@@ -96,16 +110,7 @@ def queue(con: duckdb.DuckDBPyConnection, user: User, f: QueueFilter, page_size:
     if f.search:
         where.append("c.call_id IN (SELECT call_id FROM call_text WHERE contains(text, ?))")
         params.append(f.search)
-    condition = " AND ".join(where)
-    rows, total = _ranked_page(con, condition, params, page_size, max(1, f.page))
-    if not rows and f.page > 1:  # past the last page: count, then show the last one
-        total = con.execute(f"SELECT count(*) FROM calls c WHERE {condition}", params).fetchone()[0]
-        rows, _ = _ranked_page(con, condition, params, page_size, max(1, -(-total // page_size)))
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, f.page), pages)
-    for row in rows:
-        row["priority_label"] = PRIORITY_LABELS[row["priority"]]
-    return QueuePage(rows, total, page, pages, f, _filter_options(con))
+    return " AND ".join(where), params
 
 
 def _ranked_page(con: duckdb.DuckDBPyConnection, condition: str, params: list, page_size: int, page: int) -> tuple[list[dict], int]:
@@ -221,8 +226,34 @@ def appeals(con: duckdb.DuckDBPyConnection, user: User) -> list[dict]:
     )
 
 
-def dashboard(con: duckdb.DuckDBPyConnection, user: User) -> dict:
+@dataclass(frozen=True)
+class DashboardFilter:
+    date_from: date | None = None  # recording day (scoring day if unknown)
+    date_to: date | None = None
+    line: str | None = None
+    team: str | None = None
+
+    def query_string(self) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode({k: str(v) for k, v in self.__dict__.items() if v not in (None, "")})
+
+
+def dashboard_condition(user: User, f: DashboardFilter) -> tuple[str, list]:
+    """The user's scope and the dashboard's filters, as SQL over ``calls c``."""
     scope, params = call_scope(user)
+    where = [scope]
+    for sql, value in (("coalesce(c.started_at, c.scored_at) >= ?", f.date_from),
+                       ("coalesce(c.started_at, c.scored_at) < ? + INTERVAL 1 DAY", f.date_to), ("c.line = ?", f.line),
+                       ("c.agent_id IN (SELECT agent_id FROM agents WHERE team = ?)", f.team)):
+        if value is not None:
+            where.append(sql)
+            params.append(value)
+    return "(" + " AND ".join(where) + ")", params
+
+
+def dashboard(con: duckdb.DuckDBPyConnection, user: User, f: DashboardFilter = DashboardFilter()) -> dict:
+    scope, params = dashboard_condition(user, f)
 
     def rows(sql: str) -> list[dict]:
         return _rows(con, sql.format(scope=scope), list(params))
@@ -259,6 +290,10 @@ def dashboard(con: duckdb.DuckDBPyConnection, user: User) -> dict:
             "WHERE {scope} AND urgency = 'urgent' ORDER BY coalesce(started_at, scored_at) DESC LIMIT 20"
         ),
         "runs": _rows(con, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 5", []),
+        "options": {
+            "line": [r[0] for r in con.execute("SELECT DISTINCT line FROM calls WHERE line IS NOT NULL ORDER BY 1").fetchall()],
+            "team": [r[0] for r in con.execute("SELECT DISTINCT team FROM agents WHERE team IS NOT NULL ORDER BY 1").fetchall()],
+        },
         "agreement": review_agreement(con),
     }
 

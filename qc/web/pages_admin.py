@@ -14,7 +14,7 @@ from qc.review import ReviewError, calibration_draw, decide_appeal
 from qc.web import data
 from qc.web.access import may_see_report
 from qc.web.context import PageError, WebContext, page_user
-from qc.web.pages_calls import render, require_csrf
+from qc.web.pages_calls import _date, render, require_csrf
 
 router = APIRouter()
 
@@ -32,12 +32,37 @@ def iso_week(day: date | None = None) -> str:
     return f"{year}-W{week:02d}"
 
 
+def dashboard_filter(date_from: str | None, date_to: str | None, line: str | None, team: str | None) -> data.DashboardFilter:
+    return data.DashboardFilter(_date(date_from), _date(date_to), line or None, team or None)
+
+
 @router.get("/dashboard")
-def dashboard_page(request: Request):
+def dashboard_page(request: Request, date_from: str | None = None, date_to: str | None = None, line: str | None = None,
+                   team: str | None = None):
+    f = dashboard_filter(date_from, date_to, line, team)
     with _ctx(request).db(write=False) as con:
         user, session = _user_for(request, con, "dashboard")
-        board = data.dashboard(con, user)
-    return render(request, "dashboard.html", user, session, board=board)
+        board = data.dashboard(con, user, f)
+    return render(request, "dashboard.html", user, session, board=board, filters=f, trend=weekly_trend(board["weekly"]))
+
+
+def weekly_trend(weekly: list[dict], width: int = 400, height: int = 120) -> dict:
+    """Points of the weekly mean-score line and call-count bars for the dashboard's SVG chart (oldest week left)."""
+    weeks = list(reversed(weekly))
+    if not weeks:
+        return {"points": "", "bars": [], "labels": []}
+    step = width / len(weeks)
+    top_calls = max(w["calls"] for w in weeks) or 1
+    points, bars, labels = [], [], []
+    for i, w in enumerate(weeks):
+        x = round(step * i + step / 2, 1)
+        if w["mean_score"] is not None:
+            points.append(f"{x},{round(height - height * float(w['mean_score']) / 100, 1)}")
+        bar = round((height / 3) * w["calls"] / top_calls, 1)
+        bars.append({"x": round(step * i + step * 0.2, 1), "y": round(height - bar, 1), "w": round(step * 0.6, 1), "h": bar,
+                     "title": f"{w['week']}: {w['calls']} calls, mean {w['mean_score']}"})
+        labels.append({"x": x, "text": w["week"][-3:]})
+    return {"points": " ".join(points), "bars": bars, "labels": labels, "width": width, "height": height}
 
 
 @router.get("/appeals")

@@ -14,11 +14,12 @@ from qc.accounts import User
 from qc.audit import record as audit
 from qc.errors import QCError
 from qc.audio.playback import encode_flac, peaks, playback_channels
-from qc.review import ReviewError, close_appeal_rescored, file_appeal, save_review
+from qc.review import ReviewError, file_appeal
 from qc.store import personal_data_times
 from qc.web import data
 from qc.web.access import REVIEWERS, may_open_page, may_see_call
 from qc.web.context import PageError, WebContext, signed_in_user
+from qc.web.review_action import store_review
 from qc.web.security import Session
 
 router = APIRouter()
@@ -56,17 +57,23 @@ def _date(value: str | None) -> date | None:
         raise PageError(400, f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
 
+def queue_filter(date_from: Optional[str], date_to: Optional[str], line: Optional[str], agent: Optional[str], team: Optional[str],
+                 item: Optional[str], case_type: Optional[str], language: Optional[str], reviewed: Optional[str], status: str,
+                 q: Optional[str], page: int = 1) -> data.QueueFilter:
+    if status not in ("scored", "failed", "all"):
+        raise PageError(400, "status is scored, failed or all")
+    return data.QueueFilter(_date(date_from), _date(date_to), line or None, agent or None, team or None, item or None,
+                            case_type or None, language or None, reviewed or None, status, (q or "").strip()[:100] or None,
+                            max(1, page))
+
+
 @router.get("/queue")
 def queue_page(request: Request, date_from: Optional[str] = None, date_to: Optional[str] = None, line: Optional[str] = None,
                agent: Optional[str] = None, team: Optional[str] = None, item: Optional[str] = None, case_type: Optional[str] = None,
                language: Optional[str] = None, reviewed: Optional[str] = None, status: str = "scored", q: Optional[str] = None,
                page: int = Query(1, ge=1, le=MAX_PAGE)):
     ctx = _ctx(request)
-    if status not in ("scored", "failed", "all"):
-        raise PageError(400, "status is scored, failed or all")
-    filters = data.QueueFilter(_date(date_from), _date(date_to), line or None, agent or None, team or None, item or None,
-                               case_type or None, language or None, reviewed or None, status, (q or "").strip()[:100] or None,
-                               max(1, page))
+    filters = queue_filter(date_from, date_to, line, agent, team, item, case_type, language, reviewed, status, q, page)
     with ctx.db(write=False) as con:
         user, session = signed_in_user(request, ctx, con)
         result = data.queue(con, user, filters, ctx.settings.web.page_size)
@@ -146,19 +153,7 @@ def review_item(request: Request, call_id: str, item_id: str = Form(...), verdic
         if purpose not in ("review", "calibration", "appeal"):
             raise PageError(400, "purpose is review, calibration or appeal")
         call = _visible_call(con, user, call_id)
-        items = data.call_items(con, call)
-        section_of, weight_of = ctx.rubric_sections(call["line"], call["rubric_id"])
-        try:
-            con.begin()
-            save_review(con, call_id=call_id, item_id=item_id, verdict=verdict, comment=comment.strip()[:2000], reviewer=user.username,
-                        purpose=purpose, items=data.item_verdicts(items, section_of), rubric_id=call["rubric_id"],
-                        rubric_version=call["rubric_version"], section_weight=weight_of)
-            if purpose == "appeal" and appeal_id:
-                close_appeal_rescored(con, appeal_id, user.username, call_id)
-            con.commit()
-        except ReviewError as exc:
-            con.rollback()
-            raise PageError(400, str(exc)) from exc
+        store_review(ctx, con, user, call, item_id=item_id, verdict=verdict, comment=comment, purpose=purpose, appeal_id=appeal_id or None)
     return RedirectResponse(f"/calls/{call_id}#item-{item_id}", status_code=303)
 
 

@@ -69,6 +69,10 @@ class SessionSigner:
             return None
         return Session(str(username), int(epoch), str(session_id))
 
+    def derived_key(self, purpose: str) -> str:
+        """A key for another signature (API cursors), derived so the session key itself is used for sessions only."""
+        return hmac.new(self._key, f"derive:{purpose}".encode(), hashlib.sha256).hexdigest()
+
     def csrf_token(self, session: Session) -> str:
         return hmac.new(self._key, f"csrf:{session.session_id}".encode(), hashlib.sha256).hexdigest()
 
