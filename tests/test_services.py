@@ -37,12 +37,14 @@ def write_config(tmp_path: Path, **sections: str) -> Path:
 
 
 def models_copy(tmp_path: Path, campplus: bytes | None) -> Path:
-    """The registry in a folder of its own, with the CAM++ file as given (None: missing)."""
+    """A copy of the shipped models folder, with the CAM++ file as given (None: missing)."""
     models = tmp_path / "models"
-    (models / "campplus").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "models" / "registry.yaml", models / "registry.yaml")
-    if campplus is not None:
-        (models / "campplus" / CAMPPLUS.name).write_bytes(campplus)
+    shutil.copytree(PROJECT_ROOT / "models", models)
+    target = models / "campplus" / CAMPPLUS.name
+    if campplus is None:
+        target.unlink()
+    else:
+        target.write_bytes(campplus)
     return models
 
 

@@ -63,6 +63,8 @@ def check_models(settings: Settings) -> list[Finding]:
                 findings.append(_packaged_weights(name, entry))
         elif name == "pyannote-segmentation-3.0" and settings.speakers.mono_diarization != "pyannote":
             findings.append(Finding(f"model {name}", "skip", "not used (speakers.mono_diarization: windows)"))
+        elif name == "crisis-learned" and not settings.crisis_model:
+            findings.append(Finding(f"model {name}", "skip", "not used (crisis_model: off)"))
         else:
             findings.append(_model_file(name, settings.models_dir))
     return findings
