@@ -247,7 +247,7 @@ def models(
     Every model in the registry, the packages or files its weights come from, the licence, and
     whether it is installed; --verify assembles and checksums the weights now.
     """
-    from qc.models import load_registry, package_file, resolve_whisper_folder, shipped_model_file
+    from qc.models import load_registry, resolve_whisper_folder, shipped_model_file
     from qc.models import _source_paths as installed_paths
 
     settings = settings_from(config, None)
@@ -259,15 +259,10 @@ def models(
             console.print(f"  source {source.name}: {pkgs} ({state}) sha256 {source.model_bin_sha256[:16]}…")
         if entry.file:
             state = "present" if (settings.models_dir / entry.file).is_file() else "missing"
-            console.print(f"  file models/{entry.file} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
-        if entry.package_file:
-            found = package_file(entry.package_file)
-            state = "installed" if found and found.is_file() else "not installed"
-            pkgs = ", ".join(f"{p}=={v}" for p, v in entry.package.items())
-            console.print(f"  package file {entry.package_file} from {pkgs} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
+            console.print(f"  file {settings.models_dir / entry.file} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
         if verify:
             try:
-                if entry.file or entry.package_file:
+                if entry.file:
                     where = shipped_model_file(name, settings.models_dir)
                 else:
                     where, _ = resolve_whisper_folder(name, settings.models_dir, settings.model_cache_dir)
