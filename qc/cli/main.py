@@ -23,6 +23,24 @@ app = QcTyper(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from qc import PIPELINE_VERSION, __version__
+
+        console.print(f"hotline-qc {__version__} (pipeline {PIPELINE_VERSION})", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True,
+        help="Print the package version and the pipeline version stored with every result, then exit.",
+    ),
+) -> None:
+    """hotline-qc: transcribe, diarize and score every call of a service hotline, into a DuckDB file."""
+
+
 def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
