@@ -148,10 +148,12 @@ def test_the_built_wheel_scores_a_call_from_a_folder_outside_the_checkout(tmp_pa
     installed with --no-deps before that path is added. Everything hotline-qc reads (rubrics, the model registry,
     CAM++ and segmentation-3.0) must come from inside the installed wheel: the mono sample runs both models.
     """
-    source = tmp_path / "src"
-    for name in ("pyproject.toml", "setup.py", "README.md", "qc", "pipelines", "rubrics", "models"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copyfile
-        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if copy is shutil.copytree else {}))
+    source = tmp_path / "src"  # what a source distribution holds, so the build leaves nothing in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copyfile(ROOT / name, source / name)
+    for name in ("qc", "pipelines", "rubrics", "models"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "QC_")) and k != "PYTHONPATH"}
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", tmp_path / "dist", source], tmp_path, env)
     (wheel,) = (tmp_path / "dist").glob("hotline_qc-*.whl")
