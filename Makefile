@@ -34,13 +34,13 @@ dist:
 	rm -rf build
 
 # Re-resolve requirements.lock after a change to pyproject.toml's dependencies; versions already locked stay
-# unless pyproject.toml rules them out (uv keeps them; add --upgrade-package NAME to move one on purpose).
+# unless pyproject.toml rules them out (uv keeps them); move one on purpose: make lock LOCK_ARGS="--upgrade-package NAME".
 # One lock for Python 3.11-3.13 and every platform: what only some need carries a marker.
 UV_VENV ?= /tmp/hotline-qc-uv
 lock:
 	test -x $(UV_VENV)/bin/uv || { $(PYTHON) -m venv $(UV_VENV) && $(UV_VENV)/bin/pip install --quiet uv==0.13.10; }
 	$(UV_VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench --universal --python-version 3.11 \
-	  --quiet -o requirements.lock
+	  --quiet $(LOCK_ARGS) -o requirements.lock
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/pipeline.py
