@@ -131,6 +131,31 @@ def test_qc_version_names_the_package_and_the_pipeline():
     assert out.stdout.strip() == f"hotline-qc {__version__} (pipeline {PIPELINE_VERSION})"
 
 
+def _shipped_dir_in(tree: Path):
+    """qc/shipped.py's shipped_dir as it behaves when the package lies in ``tree/qc``."""
+    import importlib.util
+
+    (tree / "qc").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "qc" / "shipped.py", tree / "qc" / "shipped.py")
+    spec = importlib.util.spec_from_file_location(f"shipped_{tree.name}", tree / "qc" / "shipped.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.shipped_dir
+
+
+def test_shipped_folders_come_from_the_package_then_the_checkout_never_from_beside_site_packages(tmp_path):
+    installed = tmp_path / "site-packages"
+    (installed / "qc" / "_data" / "models").mkdir(parents=True)
+    (installed / "models").mkdir()  # a stray folder beside an installed package is not ours
+    assert _shipped_dir_in(installed)("models") == installed / "qc" / "_data" / "models"
+    assert _shipped_dir_in(installed)("rubrics") == installed / "qc" / "_data" / "rubrics"  # missing: errors name it
+
+    checkout = tmp_path / "checkout"
+    (checkout / "models").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("", encoding="utf-8")
+    assert _shipped_dir_in(checkout)("models") == checkout / "models"
+
+
 def _run(args: list, cwd: Path, env: dict, timeout: float = 900) -> subprocess.CompletedProcess:
     out = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, f"{args[:3]} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
