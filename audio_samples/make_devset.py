@@ -704,7 +704,7 @@ def timing_annotations(turns: list[dict]) -> dict:
     """Dead air >= 8 s and agent starts >= 1 s before the caller's turn ends."""
     spans = sorted((t["start"], t["end"], t) for t in turns)
     silences, covered_to = [], None
-    for s, e, t in spans:
+    for s, e, _ in spans:
         if covered_to is not None and s - covered_to >= LONG_SILENCE_S:
             agent_before = [x for x in turns if x["speaker"] == A and x["end"] <= covered_to + 1e-6]
             announced = bool(agent_before) and HOLD in agent_before[-1]["text"]

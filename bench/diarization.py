@@ -324,7 +324,7 @@ def stereo_calls(settings) -> dict:
     right = total = seconds = audio_s = 0.0
     per_word = []
     calls = channels_right = 0
-    for name, kind, path, truth in cases():
+    for _name, kind, path, truth in cases():
         if truth["layout"] != "stereo" or kind == DISTINCT:
             continue
         audio = decode(probe(path), settings.audio)

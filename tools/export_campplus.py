@@ -74,7 +74,7 @@ def export(model: torch.nn.Module, out: Path) -> str:
         )
         prog.save(str(out), external_data=False)
         how = f"torch.onnx.export(dynamo=True, opset_version=18) + onnx.version_converter -> {OPSET}"
-    except Exception as exc:  # fall back to the TorchScript exporter
+    except Exception as exc:  # noqa: BLE001  (whatever failed: fall back to the TorchScript exporter)
         print(f"dynamo export failed ({type(exc).__name__}: {exc}); trying dynamo=False", file=sys.stderr)
         torch.onnx.export(
             model, (example,), str(out), dynamo=False, opset_version=OPSET,

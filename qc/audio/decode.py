@@ -125,7 +125,7 @@ def _probe_header(path: Path) -> tuple[int, int, int, str]:
             return rate, int(stream.channels or 0), int(round(duration * rate)), f"{container.format.name}/{stream.codec_context.name}"
     except BadRecording:
         raise
-    except Exception as exc:  # noqa: BLE001 - PyAV raises many error types for garbage input
+    except Exception as exc:  # PyAV raises many error types for garbage input
         raise BadRecording(f"not a readable audio file ({type(exc).__name__}: {exc})") from exc
 
 

@@ -23,6 +23,24 @@ app = QcTyper(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from qc import PIPELINE_VERSION, __version__
+
+        console.print(f"hotline-qc {__version__} (pipeline {PIPELINE_VERSION})", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True,
+        help="Print the package version and the pipeline version stored with every result, then exit.",
+    ),
+) -> None:
+    """hotline-qc: transcribe, diarize and score every call of a service hotline, into a DuckDB file."""
+
+
 def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
@@ -248,7 +266,7 @@ def models(
     Every model in the registry, the packages or files its weights come from, the licence, and
     whether it is installed; --verify assembles and checksums the weights now.
     """
-    from qc.models import load_registry, package_file, resolve_whisper_folder, shipped_model_file
+    from qc.models import load_registry, resolve_whisper_folder, shipped_model_file
     from qc.models import _source_paths as installed_paths
 
     settings = settings_from(config, None)
@@ -260,15 +278,10 @@ def models(
             console.print(f"  source {source.name}: {pkgs} ({state}) sha256 {source.model_bin_sha256[:16]}…")
         if entry.file:
             state = "present" if (settings.models_dir / entry.file).is_file() else "missing"
-            console.print(f"  file models/{entry.file} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
-        if entry.package_file:
-            found = package_file(entry.package_file)
-            state = "installed" if found and found.is_file() else "not installed"
-            pkgs = ", ".join(f"{p}=={v}" for p, v in entry.package.items())
-            console.print(f"  package file {entry.package_file} from {pkgs} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
+            console.print(f"  file {settings.models_dir / entry.file} ({state}) sha256 {(entry.sha256 or '')[:16]}…")
         if verify:
             try:
-                if entry.file or entry.package_file:
+                if entry.file:
                     where = shipped_model_file(name, settings.models_dir)
                 else:
                     where, _ = resolve_whisper_folder(name, settings.models_dir, settings.model_cache_dir)

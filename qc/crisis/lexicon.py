@@ -15,11 +15,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from qc.config import PROJECT_ROOT
 from qc.errors import ConfigError
+from qc.shipped import shipped_dir
 from qc.tone.lexicon import normalise, phrase_pattern
 
-DEFAULT_CRISIS_LEXICON = PROJECT_ROOT / "rubrics" / "lexicon" / "crisis.yaml"
+DEFAULT_CRISIS_LEXICON = shipped_dir("rubrics") / "lexicon" / "crisis.yaml"
 SELF_HARM = "self_harm"
 Strength = Literal["urgent", "possible", "weak"]
 FRAMES = ("hypothetical", "past", "negated", "reported", "relayed", "now", "all_clear", "habitual")

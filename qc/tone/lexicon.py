@@ -16,12 +16,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from qc.config import PROJECT_ROOT
 from qc.errors import ConfigError
+from qc.shipped import shipped_dir
 from qc.text.normalise import to_script
 from qc.tone.records import CueHit, TextCues
 
-DEFAULT_LEXICON = PROJECT_ROOT / "rubrics" / "lexicon" / "tone.yaml"
+DEFAULT_LEXICON = shipped_dir("rubrics") / "lexicon" / "tone.yaml"
 # Cue classes that come from the crisis lexicon (qc.crisis), never from this one.
 CRISIS_CUES = frozenset({"distress", "danger"})
 

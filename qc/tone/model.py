@@ -51,7 +51,7 @@ class OnnxEmotionModel:
         name = session.get_inputs()[0].name
         try:
             scores = np.asarray(session.run(None, {name: waveform[None, :]})[0], dtype=np.float64).reshape(-1)
-        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors
+        except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelUnavailable(
                 f"emotion model {self.path} failed on a {len(waveform)}-sample input: {exc}"
             ) from exc
@@ -85,6 +85,6 @@ def load_emotion_model(path: Path | str | None, threads: int = 1) -> EmotionMode
 
     try:
         onnx_session(str(model_path), threads)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors on a bad file
+    except Exception as exc:  # onnxruntime raises its own untyped errors on a bad file
         raise ModelUnavailable(f"emotion model {model_path} is not a loadable ONNX model: {exc}") from exc
     return OnnxEmotionModel(str(model_path), tuple(sidecar.labels), sidecar.sample_rate, sidecar.outputs, threads)
