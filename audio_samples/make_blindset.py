@@ -389,12 +389,14 @@ def verify(out_dir: Path, names: list[str]) -> bool:
 # --------------------------------------------------------------------------
 def table_rows(out_dir: Path) -> list[str]:
     rows = []
+    def bold(v: str) -> str:
+        return "**fail**" if v == "fail" else ("n/a" if v == "na" else v)
+
     for i, call in enumerate(CALLS, 1):
         t = synth.read_json(out_dir / f"{call.name}.json")
         a = t["annotations"]
         layout = "mono" if call.layout == "mono" else ("stereo, agent left" if call.agent_channel == 0
                                                        else "stereo, agent **right**")
-        bold = lambda v: "**fail**" if v == "fail" else ("n/a" if v == "na" else v)
         case = a["case_type"] + (f" (repeat: call {a['repeat_caller']})" if a["repeat_caller"] else "")
         urg = "**特急 urgent**" if a["urgency"] == "urgent" else "normal"
         ls = a["long_silence"]

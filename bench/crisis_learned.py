@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from crisis import LINE_OF, judge, load
+from crisis import LINE_OF, judge, load  # noqa: E402
 
-from qc.config import load_settings
-from qc.crisis import learned
-from qc.rubric import load_rubric
+from qc.config import load_settings  # noqa: E402
+from qc.crisis import learned  # noqa: E402
+from qc.rubric import load_rubric  # noqa: E402
 
 REPORTS = ROOT / "reports" / "bench"
 LANG = {"zh-Hant": "yue"}

@@ -7,7 +7,7 @@ bench/data/pii_sentences.jsonl, and the routine items of bench/data/crisis_dev.j
 written correctly, so a sound-alike found in them is a false match by definition; a sentence holding the phrase's
 own characters is left out for that phrase.
 
-Hits kept: the Whisper errors of tests/test_pinyin_matching.py (CASES, positives) searched the same way.
+Hits kept: the Whisper errors of qc/testing/pinyin_cases.py (CASES, positives) searched the same way.
 
     .venv/bin/python bench/sound_alikes.py [--label before] [--rubrics DIR]
 """
@@ -115,8 +115,7 @@ def false_matches(phrases: dict[str, frozenset[str]], sentences) -> dict:
 
 
 def whisper_errors_kept() -> dict:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_pinyin_matching import CASES
+    from qc.testing.pinyin_cases import CASES
 
     positives = [(t, p) for t, p, should in CASES if should and p not in t]
     missed = [f"{p} in {t}" for t, p in positives if find(t, p) is None]

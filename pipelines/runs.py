@@ -89,5 +89,5 @@ def publish_summary(kind: str, title: str, table: dict[str, object]) -> None:
     try:
         create_markdown_artifact(markdown=summary_markdown(title, table), key=f"{kind}-run-summary",
                                  description=f"{title}: what the run scored")
-    except Exception:  # noqa: BLE001 - a run's results are stored already; a summary Prefect refused is not worth failing it
+    except Exception:  # a run's results are stored already; a summary Prefect refused is not worth failing it
         log.exception("could not publish the run summary to Prefect")

@@ -15,6 +15,7 @@ from qc.crisis import assess_text, learned
 from qc.errors import ModelUnavailable
 from qc.models import shipped_model_file
 from qc.records import Utterance, Word
+from qc.shipped import shipped_dir
 from qc.tone import (
     HeardUtterance,
     ProsodyFeatures,
@@ -24,6 +25,8 @@ from qc.tone import (
     score_utterance,
     utterance_alerts,
 )
+
+MODELS = shipped_dir("models")
 
 # Written for these tests (in no bench set): the lexicon hears nothing in them, the callers are in crisis.
 UNLISTED_CRISIS = "这些年拖累家里太多了，我想好了，明天早上他们醒来就都结束了。"
@@ -39,17 +42,16 @@ def caller(text: str, start: float = 0.0) -> Utterance:
 
 
 def test_the_model_loads_from_models_with_its_checksum(tmp_path):
-    from qc.config import PROJECT_ROOT
 
     model = learned.load()
     assert 0.0 < model.threshold < 1.0 and len(model.index) > 1000
-    card = json.loads((PROJECT_ROOT / "models" / "crisis-learned.card.json").read_text(encoding="utf-8"))
+    card = json.loads((MODELS / "crisis-learned.card.json").read_text(encoding="utf-8"))
     assert card["threshold"] == pytest.approx(model.threshold, abs=1e-6)
     # A copy whose file changed by one term fails the registry's checksum.
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(PROJECT_ROOT / "models" / "registry.yaml", models / "registry.yaml")
-    with gzip.open(PROJECT_ROOT / "models" / "crisis-learned.json.gz", "rt", encoding="utf-8") as handle:
+    shutil.copy(MODELS / "registry.yaml", models / "registry.yaml")
+    with gzip.open(MODELS / "crisis-learned.json.gz", "rt", encoding="utf-8") as handle:
         raw = json.load(handle)
     raw["intercept"] += 1.0
     with gzip.open(models / "crisis-learned.json.gz", "wt", encoding="utf-8") as handle:

@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from qc.config import PROJECT_ROOT, DeployConfig, load_settings
+from qc.config import DeployConfig, load_settings
+from qc.shipped import shipped_dir
 from qc.testing.browser import free_port, start_qc_serve
 
-CAMPPLUS = PROJECT_ROOT / "models" / "campplus" / "campplus_cn_en_common.onnx"
+CAMPPLUS = shipped_dir("models") / "campplus" / "campplus_cn_en_common.onnx"
 
 
 def qc(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -39,7 +40,7 @@ def write_config(tmp_path: Path, **sections: str) -> Path:
 def models_copy(tmp_path: Path, campplus: bytes | None) -> Path:
     """A copy of the shipped models folder, with the CAM++ file as given (None: missing)."""
     models = tmp_path / "models"
-    shutil.copytree(PROJECT_ROOT / "models", models)
+    shutil.copytree(shipped_dir("models"), models)
     target = models / "campplus" / CAMPPLUS.name
     if campplus is None:
         target.unlink()

@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from audio_samples import synth
+from audio_samples import synth  # noqa: E402
 
 log = logging.getLogger("make_crisis_asr")
 

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qc.crisis.learned import MODEL_NAME, FeatureOptions, features, read_model, units
+from qc.crisis.learned import MODEL_NAME, FeatureOptions, features, read_model, units  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 MODEL_FILE = ROOT / "models" / f"{MODEL_NAME}.json.gz"

@@ -144,10 +144,10 @@ def read_model(path: Path) -> LearnedModel:
 @lru_cache(maxsize=2)
 def load(models_dir: Path | None = None) -> LearnedModel:
     """The shipped model, checked against the registry's sha256 and read once per process."""
-    from qc.config import PROJECT_ROOT
     from qc.models import shipped_model_file
+    from qc.shipped import shipped_dir
 
-    return read_model(shipped_model_file(MODEL_NAME, models_dir or PROJECT_ROOT / "models"))
+    return read_model(shipped_model_file(MODEL_NAME, models_dir or shipped_dir("models")))
 
 
 def score(text: str) -> float:

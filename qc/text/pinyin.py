@@ -4,7 +4,7 @@ Texts and phrases arrive already normalised (``qc.text.normalise.normalise_for_m
 counts (score 1.0). Otherwise windows of the phrase's length, and of one syllable more or less, are compared
 syllable by syllable on tone-less pinyin, with partial credit for the confusions of telephone Mandarin.
 Tolerance is for Han characters only: letters, digits and characters pypinyin cannot read must be identical.
-The cases it is held to are in tests/test_pinyin_matching.py; its accuracy and speed in reports/bench/history.md.
+The cases it is held to are in qc/testing/pinyin_cases.py; its accuracy and speed in reports/bench/history.md.
 """
 
 from __future__ import annotations

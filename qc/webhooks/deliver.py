@@ -156,7 +156,7 @@ class Deliverer:
                     due_at = outbox.next_due(store.con)
             except StoreBusy as exc:
                 log.warning("webhooks: the store is busy, looking again shortly: %s", exc)
-            except Exception:  # noqa: BLE001 - the deliverer must outlive any one bad pass
+            except Exception:  # the deliverer must outlive any one bad pass
                 log.exception("webhooks: a delivery pass failed")
             self._sleep(wake, signal, seen, due_at)
 
