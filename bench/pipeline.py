@@ -1,17 +1,26 @@
-"""Benchmark: the whole pipeline on the bundled sample calls.
+"""Benchmark: the whole pipeline against raw faster-whisper on the same calls, in the same run.
 
-For each sample, in a fresh process (so peak memory is that call's, with the models loaded):
-audio seconds, wall seconds, × real time for the whole call and for each stage, peak RSS, model
-load time, and accuracy against the ground truth: character error rate per role (after script,
-punctuation and spoken-digit normalisation), rubric verdicts vs expected, and for mono calls the
-diarization error rate of the utterances. Writes reports/bench/pipeline.json and pipeline.md.
+For each call, in fresh processes and interleaved (raw then pipeline, pipeline then raw on the next call, so
+the load other users put on the machine falls on both alike):
 
-    .venv/bin/python bench/pipeline.py [--beam-size 5] [--samples NAME ...]
+* raw: faster-whisper alone as its README runs it: the same Whisper weights and threads, beam 5, its default
+  VAD and temperature fallback, every channel of the file (decoded by faster-whisper itself), the call's
+  language given; model loading excluded.
+* pipeline: ``qc.pipeline.score_call``, every stage (decode, recognition, speakers or diarization, personal
+  data, tone, rubric); model loading excluded. Peak RSS is the process's, the loaded models included.
+
+Reports the speed ratio (raw seconds ÷ pipeline seconds: above 1 the pipeline is faster) per call, for
+stereo and mono calls and overall, the load average during each measure, × real time per stage, accuracy
+against the ground truth (CER per role, rubric verdicts, DER on mono calls), the night's throughput in
+audio-hours per wall-hour and the machines a 19,000-call night needs. Writes reports/bench/pipeline.{json,md}.
+
+    .venv/bin/python bench/pipeline.py [--beam-size 5] [--samples NAME ...] [--devset]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -26,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "audio_samples"
 REPORTS = ROOT / "reports" / "bench"
+NIGHT_AUDIO_HOURS = 1300  # 19,000 calls of about 4 minutes
+NIGHT_HOURS = 8.0
 sys.path.insert(0, str(ROOT))
 
 
@@ -37,8 +48,7 @@ def run_one(name: str, beam_size: int) -> dict:
     from qc.sources import read_meta
     from qc.speakers.embedding import SpeakerEmbedder
 
-    truth = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
-    path = SAMPLES / truth["audio"]
+    _, path = _truth(name)
     settings = load_settings()
     settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"beam_size": beam_size})})
     began = time.perf_counter()
@@ -59,6 +69,7 @@ def run_one(name: str, beam_size: int) -> dict:
         "speakers_status": result.speakers_status,
         "utterances": [asdict(u) for u in result.utterances],
         "verdicts": {v.item_id: v.verdict for v in result.verdicts},
+        "transcript_sha1": hashlib.sha1("\n".join(f"{u.start} {u.role} {u.text}" for u in result.utterances).encode()).hexdigest()[:12],
     }
 
 
@@ -84,85 +95,177 @@ def accuracy(run: dict, truth: dict) -> dict:
     return out
 
 
+def run_raw(name: str, beam_size: int) -> dict:
+    """faster-whisper alone on one sample (see the module docstring) in this process."""
+    from faster_whisper import decode_audio
+
+    from qc.config import load_settings
+    from qc.models import resolve_whisper_folder, whisper_model
+
+    truth, path = _truth(name)
+    settings = load_settings()
+    folder, _ = resolve_whisper_folder(settings.asr.model, settings.models_dir, settings.model_cache_dir)
+    model = whisper_model(str(folder), settings.asr.device, settings.asr.compute_type, settings.threads_per_worker(), 1)
+    began = time.perf_counter()
+    audio = decode_audio(str(path), sampling_rate=16000, split_stereo=truth["layout"] == "stereo")
+    channels = list(audio) if isinstance(audio, tuple) else [audio]
+    texts = []
+    for channel in channels:
+        segments, _ = model.transcribe(channel, language=truth["language"], beam_size=beam_size, vad_filter=True)
+        texts.append("".join(s.text for s in segments))
+    return {"name": name, "wall_s": round(time.perf_counter() - began, 2), "texts": texts,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def _truth(name: str) -> tuple[dict, Path]:
+    for folder in (SAMPLES, SAMPLES / "devset"):
+        if (folder / f"{name}.json").is_file():
+            truth = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+            return truth, folder / truth["audio"]
+    raise SystemExit(f"no sample called {name!r}")
+
+
+def raw_cer(raw: dict, truth: dict) -> float:
+    from qc.evaluation import cer
+
+    ref_all = "".join(t["text"] for t in sorted(truth["turns"], key=lambda t: t["start"]))
+    return round(cer(ref_all, "".join(raw["texts"])), 3)
+
+
+def _in_fresh_process(flag: str, name: str, beam_size: int) -> tuple[dict, float]:
+    """One measure in its own process, and the 1-minute load average as it ended."""
+    proc = subprocess.run(
+        [sys.executable, __file__, flag, name, "--beam-size", str(beam_size)],
+        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1]), round(os.getloadavg()[0], 2)
+
+
+def measure(name: str, beam_size: int, raw_first: bool) -> dict:
+    truth, _ = _truth(name)
+    if raw_first:
+        raw, raw_load = _in_fresh_process("--raw", name, beam_size)
+        run, load = _in_fresh_process("--one", name, beam_size)
+    else:
+        run, load = _in_fresh_process("--one", name, beam_size)
+        raw, raw_load = _in_fresh_process("--raw", name, beam_size)
+    audio_s = truth["duration"]
+    return {
+        "sample": name,
+        "layout": f"{truth['layout']} {truth['sample_rate'] // 1000} kHz",
+        "language": truth["language"],
+        "audio_s": audio_s,
+        "wall_s": run["wall_s"],
+        "raw_wall_s": raw["wall_s"],
+        "speed_vs_raw": round(raw["wall_s"] / run["wall_s"], 2),
+        "load": {"raw": raw_load, "pipeline": load},
+        "x_realtime": round(audio_s / run["wall_s"], 2),
+        "stage_x_realtime": {k: round(audio_s / v, 1) for k, v in run["stage_s"].items() if v > 0.005},
+        "stage_s": run["stage_s"],
+        "model_load_s": run["load_s"],
+        "peak_rss_mb": run["peak_rss_mb"],
+        "raw_peak_rss_mb": raw["peak_rss_mb"],
+        "speakers": run["speakers_status"],
+        **accuracy(run, truth),
+        "raw_cer": raw_cer(raw, truth),
+        "transcript_sha1": run["transcript_sha1"],
+    }
+
+
+def ratio(rows: list[dict]) -> float | None:
+    return round(sum(r["raw_wall_s"] for r in rows) / sum(r["wall_s"] for r in rows), 2) if rows else None
+
+
+def summary(rows: list[dict], beam_size: int) -> dict:
+    stereo = [r for r in rows if r["layout"].startswith("stereo")]
+    mono = [r for r in rows if r["layout"].startswith("mono")]
+    total_audio = sum(r["audio_s"] for r in rows)
+    total_wall = sum(r["wall_s"] for r in rows)
+    per_wall_hour = total_audio / total_wall
+    return {
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "beam_size": beam_size,
+        "total_audio_s": round(total_audio, 1),
+        "total_wall_s": round(total_wall, 1),
+        "total_raw_wall_s": round(sum(r["raw_wall_s"] for r in rows), 1),
+        "total_x_realtime": round(per_wall_hour, 2),
+        "speed_vs_raw": {"stereo": ratio(stereo), "mono": ratio(mono), "all": ratio(rows)},
+        "peak_rss_mb": {"stereo": max((r["peak_rss_mb"] for r in stereo), default=None),
+                        "mono": max((r["peak_rss_mb"] for r in mono), default=None)},
+        "load_average": {"min": min(min(r["load"].values()) for r in rows), "max": max(max(r["load"].values()) for r in rows)},
+        "night": {"audio_hours_per_wall_hour": round(per_wall_hour, 2), "night_audio_hours": NIGHT_AUDIO_HOURS,
+                  "window_hours": NIGHT_HOURS, "machines": round(NIGHT_AUDIO_HOURS / (per_wall_hour * NIGHT_HOURS), 1)},
+        "samples": rows,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--beam-size", type=int, default=None, help="default: the configured beam size")
     parser.add_argument("--samples", nargs="*", help="sample names (default: all with ground truth)")
+    parser.add_argument("--devset", action="store_true", help="also the 24 dev calls (audio_samples/devset)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--raw", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(REPORTS), help="folder for pipeline.json and pipeline.md")
     args = parser.parse_args()
     if args.beam_size is None:
         from qc.config import load_settings
 
         args.beam_size = load_settings().asr.beam_size
-    if args.one:
-        print(json.dumps(run_one(args.one, args.beam_size), ensure_ascii=False))
+    if args.one or args.raw:
+        print(json.dumps(run_one(args.one, args.beam_size) if args.one else run_raw(args.raw, args.beam_size), ensure_ascii=False))
         return
     names = args.samples or sorted(p.stem for p in SAMPLES.glob("*.json") if not p.name.endswith(".meta.json"))
+    if args.devset:
+        names += sorted(p.stem for p in (SAMPLES / "devset").glob("*.json") if not p.name.endswith(".meta.json"))
     rows = []
-    for name in names:
-        truth = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
-        proc = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--beam-size", str(args.beam_size)],
-            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-        run = json.loads(proc.stdout.strip().splitlines()[-1])
-        audio_s = truth["duration"]
-        row = {
-            "sample": name,
-            "layout": f"{truth['layout']} {truth['sample_rate'] // 1000} kHz",
-            "language": truth["language"],
-            "audio_s": audio_s,
-            "wall_s": run["wall_s"],
-            "x_realtime": round(audio_s / run["wall_s"], 2),
-            "stage_x_realtime": {k: round(audio_s / v, 1) for k, v in run["stage_s"].items() if v > 0.005},
-            "stage_s": run["stage_s"],
-            "model_load_s": run["load_s"],
-            "peak_rss_mb": run["peak_rss_mb"],
-            "speakers": run["speakers_status"],
-            **accuracy(run, truth),
-        }
+    for i, name in enumerate(names):
+        row = measure(name, args.beam_size, raw_first=i % 2 == 0)
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False))
-    total_audio = sum(r["audio_s"] for r in rows)
-    total_wall = sum(r["wall_s"] for r in rows)
-    report = {
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "beam_size": args.beam_size,
-        "total_audio_s": round(total_audio, 1),
-        "total_wall_s": round(total_wall, 1),
-        "total_x_realtime": round(total_audio / total_wall, 2),
-        "samples": rows,
-    }
+    report = summary(rows, args.beam_size)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.out != str(REPORTS) or args.beam_size == 5 else f"-beam{args.beam_size}"
     (out / f"pipeline{suffix}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out / f"pipeline{suffix}.md").write_text(markdown(report), encoding="utf-8")
-    print(f"all samples: {total_audio:.0f} s of audio in {total_wall:.1f} s = {report['total_x_realtime']}× real time")
+    print(markdown(report))
 
 
 def markdown(report: dict) -> str:
+    speed, night, load = report["speed_vs_raw"], report["night"], report["load_average"]
     lines = [
         f"# Pipeline benchmark — {report['measured_at']}",
         "",
-        f"Machine: {report['machine']}. Whisper base int8 on CPU, beam {report['beam_size']}, one call at a time, "
-        "each sample in a fresh process (peak RSS includes the loaded models).",
+        f"Machine: {report['machine']}, shared (1-minute load average {load['min']}–{load['max']} during the measures). "
+        f"Whisper base int8 on CPU, beam {report['beam_size']}, one call at a time, each measure in a fresh process "
+        "(peak RSS includes the loaded models). Raw: faster-whisper alone on the same file, same weights and threads, "
+        "beam 5, its default VAD and fallback, every channel; run interleaved with the pipeline, call by call. "
+        "vs raw: raw seconds ÷ pipeline seconds (above 1: the whole pipeline is faster than raw recognition alone).",
         "",
-        "| sample | layout | audio s | wall s | × real time | speech × | peak RSS MB | CER | CER agent | CER caller | DER | rubric |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| sample | layout | audio s | wall s | raw s | vs raw | × real time | speech × | peak RSS MB | CER | raw CER | CER agent | CER caller | DER | rubric |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["samples"]:
         lines.append(
-            f"| {r['sample']} | {r['layout']} | {r['audio_s']:.1f} | {r['wall_s']:.1f} | {r['x_realtime']} | "
-            f"{r['stage_x_realtime'].get('speech', '-')} | {r['peak_rss_mb']:.0f} | {r['cer']} | {r.get('cer_agent', '-')} | "
-            f"{r.get('cer_caller', '-')} | {r.get('der_utterances', '-')} | {r['rubric_agreement']} |"
+            f"| {r['sample']} | {r['layout']} | {r['audio_s']:.1f} | {r['wall_s']:.1f} | {r['raw_wall_s']:.1f} | {r['speed_vs_raw']} | "
+            f"{r['x_realtime']} | {r['stage_x_realtime'].get('speech', '-')} | {r['peak_rss_mb']:.0f} | {r['cer']} | {r['raw_cer']} | "
+            f"{r.get('cer_agent', '-')} | {r.get('cer_caller', '-')} | {r.get('der_utterances', '-')} | {r['rubric_agreement']} |"
         )
     lines += [
         "",
         f"All samples: {report['total_audio_s']} s of audio in {report['total_wall_s']} s "
-        f"= **{report['total_x_realtime']}× real time** (model loading excluded; it is once per worker process).",
+        f"= **{report['total_x_realtime']}× real time** (model loading excluded; it is once per worker process); "
+        f"raw faster-whisper took {report['total_raw_wall_s']} s.",
+        "",
+        f"Speed against raw faster-whisper, same run: **stereo {speed['stereo']}×**, **mono {speed['mono']}×** "
+        f"(diarization included), all {speed['all']}×. Peak RSS: stereo {report['peak_rss_mb']['stereo']} MB, "
+        f"mono {report['peak_rss_mb']['mono']} MB.",
+        "",
+        f"Night: {night['audio_hours_per_wall_hour']} audio-hours per wall-hour on this machine, one call at a time; "
+        f"{night['night_audio_hours']:,} audio hours (19,000 calls) in {night['window_hours']:g} hours need "
+        f"**{night['machines']} machines like this one**.",
         "",
         "CER: character error rate after Traditional→Simplified, punctuation/case removal and spoken-digit "
         "normalisation (幺二三四五 = 12345). English CER is on letters. DER (mono only): utterance speaker labels "

@@ -16,13 +16,14 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from qc.audio.decode import DecodedAudio
 from qc.config import AsrConfig, LineConfig, Settings
 from qc.records import Correction
+from qc.speech.batched import DecodeOptions, decode_signals
 from qc.speech.correction import CorrectionOptions, Corrector
 from qc.models import resolve_whisper_folder, whisper_model
 from qc.speech.punctuation import PunctuationOptions, punctuate
@@ -95,6 +96,27 @@ class Transcriber:
         if degraded:
             return Transcript(language, round(float(info.language_probability), 4), kept, (degraded, *warnings), corrections)
         return Transcript(info.language, round(float(info.language_probability), 4), kept, warnings, corrections)
+
+    def transcribe_channels(
+        self, channels: Sequence[np.ndarray], language: str | None, script: str, narrowband: bool = False,
+        vocabulary: tuple[str, ...] = (),
+    ) -> tuple[Transcript, ...]:
+        """Every channel's transcript, their speech decoded in shared batches (qc.speech.batched): beam search
+        only, so the same recording gives the same words."""
+        decode_as, degraded = decoding_language(language, self.languages)
+        options = batch_options(self.options, decode_as, narrowband, vocabulary)
+        out = []
+        for decoded in decode_signals(self.model, channels, options):
+            cleaning = self.cleaning(script, decoded.language, vocabulary)
+            kept, warnings, corrections = clean_segments(decoded.segments, cleaning)
+            if decoded.retried_chunks:
+                warnings = (f"{decoded.retried_chunks} stretch(es) looped or gave no words and were decoded again "
+                            "with a repetition penalty", *warnings)
+            if degraded:
+                out.append(Transcript(language, round(decoded.language_probability, 4), kept, (degraded, *warnings), corrections))
+            else:
+                out.append(Transcript(decoded.language, round(decoded.language_probability, 4), kept, warnings, corrections))
+        return tuple(out)
 
     def cleaning(self, script: str, language: str | None, vocabulary: tuple[str, ...]) -> Cleaning:
         asr = self.options
@@ -171,6 +193,20 @@ def _corrector(terms: tuple[str, ...], script: str, options: CorrectionOptions) 
     return Corrector((to_script(t, script) for t in terms), options)
 
 
+def batch_options(asr: AsrConfig, language: str | None, narrowband: bool, vocabulary: tuple[str, ...]) -> DecodeOptions:
+    """The batched decoder's options: the same beam, VAD and thresholds as ``decode_options``."""
+    return DecodeOptions(
+        language=language,
+        beam_size=asr.beam_size,
+        vad_threshold=asr.vad_threshold_for(narrowband),
+        vad_min_silence_ms=asr.vad_min_silence_ms,
+        vad_speech_pad_ms=asr.vad_speech_pad_ms,
+        log_prob_threshold=LOG_PROB_THRESHOLD,
+        hotwords=" ".join(vocabulary) if vocabulary and asr.vocabulary == "hotwords" else None,
+        initial_prompt="，".join(vocabulary) + "。" if vocabulary and asr.vocabulary == "prompt" else None,
+    )
+
+
 def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = False) -> dict:
     return dict(
         language=language,
@@ -209,8 +245,8 @@ def transcribe_call(audio: DecodedAudio, line: LineConfig, transcriber: Transcri
     """Each channel's transcript in the line's language and script; the line's terms correct it, and hint
     the decoder where ``asr.vocabulary`` says so."""
     terms = load_vocabulary(transcriber.rubrics_dir / line.vocabulary) if line.vocabulary else ()
-    return {channel: transcriber.transcribe(signal, line.language, line.script, audio.narrowband, terms)
-            for channel, signal in enumerate(audio.channels)}
+    transcripts = transcriber.transcribe_channels(audio.channels, line.language, line.script, audio.narrowband, terms)
+    return dict(enumerate(transcripts))
 
 
 def load_vocabulary(path: "Path | None") -> tuple[str, ...]:
