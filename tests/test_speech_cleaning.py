@@ -95,7 +95,7 @@ def chunk(duration: float):
 
     from qc.speech.batched import _Chunk
 
-    return _Chunk(0, np.zeros((80, 3000), dtype=np.float32), 0.0, duration)
+    return _Chunk(0, np.zeros(int(duration * 16000), dtype=np.float32), 0.0, np.zeros((80, 3000), dtype=np.float32))
 
 
 def test_only_a_chunk_that_loops_or_gives_nothing_is_decoded_again():

@@ -2,10 +2,10 @@
 
 faster-whisper's sequential loop decodes one 30-second window at a time, and a stereo call's channels one
 after the other; its ``BatchedInferencePipeline`` batches the VAD chunks of one signal but keeps only the first
-temperature and drops the words after the last timestamp of a chunk. This module does the batched decode for
+temperature and never decodes the rest of a chunk where Whisper stopped early (a caller's address lost). This module does the batched decode for
 several signals at once, with the same Silero VAD, prompt, word timestamps and segment splitting, and:
 
-* keeps a chunk's words after its last timestamp (a segment to the chunk's end);
+* like the sequential loop, decodes the rest of a chunk again where Whisper stopped before its end;
 * decodes with beam search only, so the same audio gives the same words every time; where the decoder loops
   (compression ratio over the limit) or gives nothing for a chunk the VAD heard speech in, that chunk is
   decoded once more with a repetition penalty and no vocabulary prompt, also by beam search. Whisper's
@@ -35,8 +35,11 @@ CHUNK_SECONDS = 30
 BATCH_SIZE = 8
 # The retry where a chunk loops: the penalty that ended the loops on the dev calls without changing other text.
 RETRY_REPETITION_PENALTY = 1.3
-# A chunk the VAD heard at least this much speech in must give words (else it is retried).
+# A chunk the VAD heard at least this much speech in must give words (else it is retried), and a rest of a
+# chunk this long after the point where Whisper stopped is decoded again.
 MIN_SPEECH_FOR_WORDS_S = 1.0
+# Decodes of the rests of a chunk at most (faster-whisper's loop has no bound; a 30 s chunk needed 3 at most).
+MAX_PASSES = 6
 # faster-whisper's defaults: punctuation that joins the word before or after it.
 PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
@@ -71,15 +74,25 @@ class DecodedSignal:
 @dataclass(frozen=True)
 class _Chunk:
     signal: int
-    features: np.ndarray  # log-mel, padded or trimmed to 30 s
+    audio: np.ndarray  # merged speech, at most 30 s
     offset: float  # seconds in the VAD-collapsed time line of its signal
-    duration: float
+    features: np.ndarray  # log-mel, padded to 30 s
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / SAMPLE_RATE
+
+
+def _chunk(model, signal: int, audio: np.ndarray, offset: float) -> _Chunk:
+    from faster_whisper.audio import pad_or_trim
+
+    return _Chunk(signal, audio, offset, pad_or_trim(model.feature_extractor(audio)[..., :-1]))
 
 
 def decode_signals(model, signals: Sequence[np.ndarray], options: DecodeOptions) -> list[DecodedSignal]:
     """Each 16 kHz signal's segments, all signals' VAD chunks decoded in shared batches."""
-    from faster_whisper.audio import pad_or_trim
     from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import restore_speech_timestamps
     from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
     vad = VadOptions(threshold=options.vad_threshold, min_silence_duration_ms=options.vad_min_silence_ms,
@@ -89,13 +102,9 @@ def decode_signals(model, signals: Sequence[np.ndarray], options: DecodeOptions)
     for index, signal in enumerate(signals):
         clips = get_speech_timestamps(signal, vad, SAMPLE_RATE)
         speech.append(clips)
-        if not clips:
-            continue
-        pieces, metas = collect_chunks(signal, clips, SAMPLE_RATE, max_duration=CHUNK_SECONDS)
-        for piece, meta in zip(pieces, metas):
-            if len(piece):
-                features = pad_or_trim(model.feature_extractor(piece)[..., :-1])
-                chunks.append(_Chunk(index, features, meta["offset"], meta["duration"]))
+        if clips:
+            pieces, metas = collect_chunks(signal, clips, SAMPLE_RATE, max_duration=CHUNK_SECONDS)
+            chunks += [_chunk(model, index, piece, meta["offset"]) for piece, meta in zip(pieces, metas) if len(piece)]
 
     languages = [_language(model, options.language, [c for c in chunks if c.signal == i]) for i in range(len(signals))]
     per_signal: list[list] = [[] for _ in signals]
@@ -104,12 +113,9 @@ def decode_signals(model, signals: Sequence[np.ndarray], options: DecodeOptions)
     for language in sorted({lang for lang, _ in languages}):
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
         mine = [c for c in chunks if languages[c.signal][0] == language]
-        decoded = _decode_chunks(model, tokenizer, mine, options)
-        for chunk, (segments, was_retried) in zip(mine, decoded):
+        for chunk, (segments, times_retried) in zip(mine, _decode_chunks(model, tokenizer, mine, options)):
             per_signal[chunk.signal].extend(segments)
-            retried[chunk.signal] += was_retried
-    from faster_whisper.transcribe import restore_speech_timestamps
-
+            retried[chunk.signal] += times_retried
     out = []
     for index in range(len(signals)):
         restored = tuple(restore_speech_timestamps(per_signal[index], speech[index], SAMPLE_RATE)) if speech[index] else ()
@@ -125,12 +131,36 @@ def _language(model, language: str | None, chunks: list[_Chunk]) -> tuple[str, f
         return "en", 1.0
     if not chunks:
         return "en", 0.0
-    detected, probability, _ = model.detect_language(features=np.concatenate([c.features for c in chunks], axis=1))
+    detected, probability, _ = model.detect_language(features=chunks[0].features)
     return detected, float(probability)
 
 
-def _decode_chunks(model, tokenizer, chunks: list[_Chunk], options: DecodeOptions) -> list[tuple[list, bool]]:
-    """Each chunk's segments (chunk time line, offset applied) and whether it needed the retry."""
+def _decode_chunks(model, tokenizer, chunks: list[_Chunk], options: DecodeOptions) -> list[tuple[list, int]]:
+    """Each chunk's segments (offset applied) and how many of its stretches needed the retry.
+
+    Whisper often stops before the end of a window; like faster-whisper's sequential loop, the rest of the
+    chunk is decoded again from the last timestamp, the rests of all chunks batched together.
+    """
+    segments: list[list] = [[] for _ in chunks]
+    retried = [0] * len(chunks)
+    pending = list(enumerate(chunks))
+    for _ in range(MAX_PASSES):
+        if not pending:
+            break
+        results = _decode_once(model, tokenizer, [c for _, c in pending], options)
+        rests = []
+        for (i, chunk), (result, was_retried) in zip(pending, results):
+            segments[i].extend(result.segments)
+            retried[i] += was_retried
+            if result.resume_at is not None:
+                at = int(result.resume_at * SAMPLE_RATE)
+                rests.append((i, _chunk(model, chunk.signal, chunk.audio[at:], chunk.offset + at / SAMPLE_RATE)))
+        pending = rests
+    return list(zip(segments, retried))
+
+
+def _decode_once(model, tokenizer, chunks: list[_Chunk], options: DecodeOptions) -> list[tuple["_Decoded", bool]]:
+    """One decode of each chunk, in batches; where one loops or gives nothing, a second with a repetition penalty."""
     results: list = [None] * len(chunks)
     for start in range(0, len(chunks), options.batch_size):
         batch = chunks[start:start + options.batch_size]
@@ -146,7 +176,7 @@ def _decode_chunks(model, tokenizer, chunks: list[_Chunk], options: DecodeOption
                     results[i] = second
         log.debug("%d of %d chunks looped or gave nothing and were decoded again", len(failing), len(chunks))
     flagged = set(failing)
-    return [(r.segments, i in flagged) for i, r in enumerate(results)]
+    return [(r, i in flagged) for i, r in enumerate(results)]
 
 
 @dataclass(frozen=True)
@@ -156,6 +186,8 @@ class _Decoded:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
+    # Seconds into the chunk where Whisper stopped before its end, so the rest is decoded again; None: done.
+    resume_at: float | None = None
 
 
 def _needs_retry(result: _Decoded, chunk: _Chunk, options: DecodeOptions) -> bool:
@@ -195,30 +227,30 @@ def _generate(model, tokenizer, batch: list[_Chunk], options: DecodeOptions) -> 
         return_no_speech_prob=True,
         repetition_penalty=options.repetition_penalty,
     )
-    decoded: list[dict] = []
+    stats: list[dict] = []
     pieces: list[list[dict]] = []
     sizes: list[int] = []
     for chunk, result in zip(batch, generated):
         tokens = result.sequences_ids[0]
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         text = tokenizer.decode([t for t in tokens if t < tokenizer.eot])
-        size = int(ceil(chunk.duration) * model.frames_per_second)
-        sizes.append(size)
+        sizes.append(int(ceil(chunk.duration) * model.frames_per_second))
         silent = result.no_speech_prob > options.no_speech_threshold and avg_logprob < options.log_prob_threshold
-        parts = [] if silent else _split(model, tokenizer, tokens, chunk)
+        parts, resume_at = ([], None) if silent else _split(model, tokenizer, tokens, chunk)
         pieces.append(parts)
-        decoded.append(dict(text=text, avg_logprob=avg_logprob, no_speech_prob=result.no_speech_prob,
-                            compression_ratio=get_compression_ratio(text)))
+        stats.append(dict(text=text, avg_logprob=avg_logprob, no_speech_prob=result.no_speech_prob,
+                          compression_ratio=get_compression_ratio(text), resume_at=resume_at))
     _add_word_times(model, tokenizer, encoder_output, pieces, sizes)
     out = []
-    for parts, stats in zip(pieces, decoded):
+    for parts, stat in zip(pieces, stats):
         segments = [
-            Segment(id=0, seek=0, start=round(p["start"], 3), end=round(p["end"], 3), text=tokenizer.decode(p["tokens"]),
-                    tokens=p["tokens"], avg_logprob=stats["avg_logprob"], compression_ratio=stats["compression_ratio"],
-                    no_speech_prob=stats["no_speech_prob"], words=[Word(**w) for w in p.get("words", [])], temperature=0.0)
+            Segment(id=0, seek=p["seek"], start=round(p["start"], 3), end=round(p["end"], 3), text=tokenizer.decode(p["tokens"]),
+                    tokens=p["tokens"], avg_logprob=stat["avg_logprob"], compression_ratio=stat["compression_ratio"],
+                    no_speech_prob=stat["no_speech_prob"], words=[Word(**w) for w in p.get("words", [])], temperature=0.0)
             for p in parts if any(t < tokenizer.eot for t in p["tokens"])
         ]
-        out.append(_Decoded(segments, stats["text"], stats["avg_logprob"], stats["no_speech_prob"], stats["compression_ratio"]))
+        out.append(_Decoded(segments, stat["text"], stat["avg_logprob"], stat["no_speech_prob"], stat["compression_ratio"],
+                            stat["resume_at"]))
     return out
 
 
@@ -235,18 +267,15 @@ def _add_word_times(model, tokenizer, encoder_output, pieces: list[list[dict]], 
                               PREPEND_PUNCTUATIONS, APPEND_PUNCTUATIONS, 0.0)
 
 
-def _split(model, tokenizer, tokens: list[int], chunk: _Chunk) -> list[dict]:
-    """The chunk's segments by its timestamp tokens; words after the last timestamp make a last segment."""
+def _split(model, tokenizer, tokens: list[int], chunk: _Chunk) -> tuple[list[dict], float | None]:
+    """The chunk's segments by its timestamp tokens (faster-whisper's rule: words after the last timestamp pair
+    are not kept), and where to decode again when Whisper stopped at least a second before the chunk's end."""
     size = int(ceil(chunk.duration) * model.frames_per_second)
-    parts, _, single_ending = model._split_segments_by_timestamps(
+    parts, seek, _ = model._split_segments_by_timestamps(
         tokenizer=tokenizer, tokens=tokens, time_offset=chunk.offset, segment_size=size,
         segment_duration=chunk.duration, seek=0,
     )
-    seek = int(chunk.offset * model.frames_per_second)
-    covered = sum(len(p["tokens"]) for p in parts)
-    tail = tokens[covered:]
-    if not single_ending and covered and any(t < tokenizer.eot for t in tail):
-        begins = tail[0] - tokenizer.timestamp_begin if tail[0] >= tokenizer.timestamp_begin else None
-        start = chunk.offset + begins * model.time_precision if begins is not None else parts[-1]["end"]
-        parts.append(dict(start=start, end=chunk.offset + chunk.duration, tokens=tail))
-    return [{**p, "seek": seek} for p in parts]
+    stopped_at = seek / model.frames_per_second
+    resume_at = stopped_at if 0 < stopped_at <= chunk.duration - MIN_SPEECH_FOR_WORDS_S else None
+    first_frame = int(chunk.offset * model.frames_per_second)
+    return [{**p, "seek": first_frame} for p in parts], resume_at
