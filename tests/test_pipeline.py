@@ -215,3 +215,20 @@ def test_a_recording_scored_twice_gives_the_same_transcript_and_verdicts(setting
                          capture_output=True, text=True, check=True, cwd=root,
                          env={**os.environ, "PYTHONPATH": root, "PYTHONWARNINGS": "ignore"})
     assert json.loads(out.stdout.strip().splitlines()[-1]) == json.loads(json.dumps(fingerprint(first)))
+
+
+def test_each_utterance_is_heard_for_prosody_once_from_listening_to_judging(settings, monkeypatch):
+    import qc.tone.call as tone_call
+
+    measured = []
+    real = tone_call.utterance_prosody
+
+    def counting(clip, *args, **kwargs):
+        measured.append(len(clip))
+        return real(clip, *args, **kwargs)
+
+    monkeypatch.setattr(tone_call, "utterance_prosody", counting)
+    path = SAMPLES / "zh_stereo_8k_no_greeting.wav"
+    result = score_call(path, read_meta(path), settings)
+    assert result.status == "scored" and result.tones
+    assert len(measured) == len(result.utterances) == len(result.tones)

@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 # Whisper's window: a chunk of merged speech is at most this long.
 CHUNK_SECONDS = 30
-# Chunks encoded and decoded together: faster-whisper's default; larger batches gained nothing on 2 cores
-# (reports/bench/pipeline.md).
+# Chunks encoded and decoded together (faster-whisper's default). Only one call's chunks are batched: four
+# calls' chunks in one batch were slower than call by call on 2 cores (reports/bench/pipeline.md).
 BATCH_SIZE = 8
-# The retry where a chunk loops: the penalty that ended the loops on the dev calls without changing other text.
+# The retry where a chunk loops or gives nothing (reports/bench/history.md).
 RETRY_REPETITION_PENALTY = 1.3
 # A chunk the VAD heard at least this much speech in must give words (else it is retried), and a rest of a
 # chunk this long after the point where Whisper stopped is decoded again.
