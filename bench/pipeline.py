@@ -41,6 +41,7 @@ REPORTS = ROOT / "reports" / "bench"
 NIGHT_AUDIO_HOURS = 1300  # 19,000 calls of about 4 minutes
 NIGHT_HOURS = 8.0
 WARM_UP_SECONDS = 20.0
+RAW_BEAM_SIZE = 5  # the baseline is faster-whisper as its README runs it, whatever beam the pipeline uses
 sys.path.insert(0, str(ROOT))
 
 
@@ -54,7 +55,9 @@ def run_one(name: str, beam_size: int) -> dict:
 
     _, path = _truth(name)
     settings = load_settings()
-    settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"beam_size": beam_size})})
+    # The unredacted words are kept for the CER only: raw faster-whisper's transcript has no [电话] placeholders.
+    settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"beam_size": beam_size}),
+                                           "privacy": settings.privacy.model_copy(update={"keep_raw_transcripts": True})})
     began = time.perf_counter()
     get_transcriber(settings)
     SpeakerEmbedder(settings.models_dir)
@@ -74,6 +77,7 @@ def run_one(name: str, beam_size: int) -> dict:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "speakers_status": result.speakers_status,
         "utterances": [asdict(u) for u in result.utterances],
+        "raw_utterances": [asdict(u) for u in result.raw_utterances],
         "verdicts": {v.item_id: v.verdict for v in result.verdicts},
         "transcript_sha1": hashlib.sha1("\n".join(f"{u.start} {u.role} {u.text}" for u in result.utterances).encode()).hexdigest()[:12],
     }
@@ -101,7 +105,7 @@ def accuracy(run: dict, truth: dict) -> dict:
     return out
 
 
-def run_raw(name: str, beam_size: int) -> dict:
+def run_raw(name: str) -> dict:
     """faster-whisper alone on one sample (see the module docstring) in this process."""
     from faster_whisper import decode_audio
 
@@ -114,12 +118,12 @@ def run_raw(name: str, beam_size: int) -> dict:
     model = whisper_model(str(folder), settings.asr.device, settings.asr.compute_type, settings.threads_per_worker(), 1)
     with warm_up_copy(path) as copy:
         for channel in _channels(decode_audio(str(copy), sampling_rate=16000, split_stereo=truth["layout"] == "stereo")):
-            list(model.transcribe(channel, language=truth["language"], beam_size=beam_size, vad_filter=True)[0])
+            list(model.transcribe(channel, language=truth["language"], beam_size=RAW_BEAM_SIZE, vad_filter=True)[0])
     began = time.perf_counter()
     audio = decode_audio(str(path), sampling_rate=16000, split_stereo=truth["layout"] == "stereo")
     texts = []
     for channel in _channels(audio):
-        segments, _ = model.transcribe(channel, language=truth["language"], beam_size=beam_size, vad_filter=True)
+        segments, _ = model.transcribe(channel, language=truth["language"], beam_size=RAW_BEAM_SIZE, vad_filter=True)
         texts.append("".join(s.text for s in segments))
     return {"name": name, "wall_s": round(time.perf_counter() - began, 2), "texts": texts,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
@@ -167,7 +171,8 @@ def channel_cer(texts: list[str], truth: dict) -> float:
 
 
 def pipeline_texts(run: dict, truth: dict) -> list[str]:
-    utterances = sorted(run["utterances"], key=lambda u: u["start"])
+    """The pipeline's unredacted words per channel (mono: one text)."""
+    utterances = sorted(run["raw_utterances"] or run["utterances"], key=lambda u: u["start"])
     if truth["layout"] != "stereo":
         return ["".join(u["text"] for u in utterances)]
     return ["".join(u["text"] for u in utterances if u["channel"] == channel) for channel in (0, 1)]
@@ -210,6 +215,9 @@ def measure(name: str, beam_size: int, raw_first: bool) -> dict:
         **accuracy(run, truth),
         "cer_channels": channel_cer(pipeline_texts(run, truth), truth),
         "raw_cer_channels": channel_cer(raw["texts"], truth),
+        "raw_text_chars": len("".join(raw["texts"])),
+        "text_chars": len("".join(pipeline_texts(run, truth))),
+        "reference_chars": len("".join(t["text"] for t in truth["turns"])),
         "transcript_sha1": run["transcript_sha1"],
     }
 
@@ -242,7 +250,7 @@ def summary(rows: list[dict], beam_size: int) -> dict:
     }
 
 
-def run_batch(names: list[str], workers: int) -> dict:
+def run_batch(names: list[str], workers: int, beam_size: int) -> dict:
     """The names scored as one ``qc score`` batch (the real Prefect flow, a fresh DuckDB) with ``workers``."""
     from pipelines.score import run_scoring
     from qc.config import load_settings
@@ -250,6 +258,7 @@ def run_batch(names: list[str], workers: int) -> dict:
     paths = [_truth(name)[1] for name in names]
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(db_path=Path(tmp) / "batch.duckdb", workers=workers)
+        settings = settings.model_copy(update={"asr": settings.asr.model_copy(update={"beam_size": beam_size})})
         began = time.perf_counter()
         summary = run_scoring(paths, settings)
         wall = time.perf_counter() - began
@@ -261,12 +270,12 @@ def run_batch(names: list[str], workers: int) -> dict:
     }
 
 
-def batches(names: list[str]) -> list[dict]:
+def batches(names: list[str], beam_size: int) -> list[dict]:
     """The same batch with 1, 2, then 1 and 2 workers again, each in a fresh process, with the load as it ended."""
     out = []
     for workers in (1, 2, 1, 2):
-        proc = subprocess.run([sys.executable, __file__, "--batch-of", str(workers), "--samples", *names], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PYTHONWARNINGS": "ignore", "PREFECT_LOGGING_LEVEL": "WARNING"})
+        command = [sys.executable, __file__, "--batch-of", str(workers), "--beam-size", str(beam_size), "--samples", *names]
+        proc = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore", "PREFECT_LOGGING_LEVEL": "WARNING"})
         out.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "load": round(os.getloadavg()[0], 2)})
         print(json.dumps(out[-1]))
     return out
@@ -283,15 +292,16 @@ def main() -> None:
     parser.add_argument("--batch", nargs="*", help="also score these calls as one batch (the real flow), workers 1 vs 2")
     parser.add_argument("--out", default=str(REPORTS), help="folder for pipeline.json and pipeline.md")
     args = parser.parse_args()
-    if args.beam_size is None:
-        from qc.config import load_settings
+    from qc.config import load_settings
 
-        args.beam_size = load_settings().asr.beam_size
+    configured_beam = load_settings().asr.beam_size
+    if args.beam_size is None:
+        args.beam_size = configured_beam
     if args.batch_of:
-        print(json.dumps(run_batch(args.samples, args.batch_of)))
+        print(json.dumps(run_batch(args.samples, args.batch_of, args.beam_size)))
         return
     if args.one or args.raw:
-        print(json.dumps(run_one(args.one, args.beam_size) if args.one else run_raw(args.raw, args.beam_size), ensure_ascii=False))
+        print(json.dumps(run_one(args.one, args.beam_size) if args.one else run_raw(args.raw), ensure_ascii=False))
         return
     names = args.samples or sorted(p.stem for p in SAMPLES.glob("*.json") if not p.name.endswith(".meta.json"))
     if args.devset:
@@ -303,10 +313,10 @@ def main() -> None:
         print(json.dumps(row, ensure_ascii=False))
     report = summary(rows, args.beam_size)
     if args.batch:
-        report["batches"] = batches(args.batch)
+        report["batches"] = batches(args.batch, args.beam_size)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.out != str(REPORTS) or args.beam_size == 5 else f"-beam{args.beam_size}"
+    suffix = "" if args.out != str(REPORTS) or args.beam_size == configured_beam else f"-beam{args.beam_size}"
     (out / f"pipeline{suffix}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out / f"pipeline{suffix}.md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))
@@ -318,7 +328,7 @@ def markdown(report: dict) -> str:
         f"# Pipeline benchmark — {report['measured_at']}",
         "",
         f"Machine: {report['machine']}, shared (1-minute load average {load['min']}–{load['max']} during the measures). "
-        f"Whisper base int8 on CPU, beam {report['beam_size']}, one call at a time, each measure in a fresh process "
+        f"Whisper base int8 on CPU, beam {report['beam_size']} (raw: beam {RAW_BEAM_SIZE}), one call at a time, each measure in a fresh process "
         f"after a warm-up on the call's first {WARM_UP_SECONDS:g} s, so imports and caches are paid once as in a batch "
         "(peak RSS includes the loaded models). Raw: faster-whisper alone on the same file, same weights and threads, "
         "beam 5, its default VAD and fallback, every channel; run interleaved with the pipeline, call by call. "
