@@ -275,7 +275,8 @@ def batches(names: list[str], beam_size: int) -> list[dict]:
     out = []
     for workers in (1, 2, 1, 2):
         command = [sys.executable, __file__, "--batch-of", str(workers), "--beam-size", str(beam_size), "--samples", *names]
-        proc = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore", "PREFECT_LOGGING_LEVEL": "WARNING"})
+        proc = subprocess.run(command, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore", "PREFECT_LOGGING_LEVEL": "WARNING"})
         out.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "load": round(os.getloadavg()[0], 2)})
         print(json.dumps(out[-1]))
     return out
