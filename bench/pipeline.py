@@ -122,10 +122,12 @@ def run_raw(name: str) -> dict:
     began = time.perf_counter()
     audio = decode_audio(str(path), sampling_rate=16000, split_stereo=truth["layout"] == "stereo")
     texts = []
+    kept = 0.0
     for channel in _channels(audio):
-        segments, _ = model.transcribe(channel, language=truth["language"], beam_size=RAW_BEAM_SIZE, vad_filter=True)
+        segments, info = model.transcribe(channel, language=truth["language"], beam_size=RAW_BEAM_SIZE, vad_filter=True)
         texts.append("".join(s.text for s in segments))
-    return {"name": name, "wall_s": round(time.perf_counter() - began, 2), "texts": texts,
+        kept += info.duration_after_vad
+    return {"name": name, "wall_s": round(time.perf_counter() - began, 2), "texts": texts, "speech_s": round(kept, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
@@ -178,6 +180,22 @@ def pipeline_texts(run: dict, truth: dict) -> list[str]:
     return ["".join(u["text"] for u in utterances if u["channel"] == channel) for channel in (0, 1)]
 
 
+def speech_heard(name: str) -> float:
+    """Seconds of the call the pipeline's VAD passes to the decoder, all channels (untimed, for the profile)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from qc.audio.decode import decode, probe
+    from qc.config import load_settings
+    from qc.speech.batched import CHUNK_SECONDS
+
+    settings = load_settings()
+    audio = decode(probe(_truth(name)[1]), settings.audio)
+    asr = settings.asr
+    options = VadOptions(threshold=asr.vad_threshold_for(audio.narrowband), min_silence_duration_ms=asr.vad_min_silence_ms,
+                         speech_pad_ms=asr.vad_speech_pad_ms, max_speech_duration_s=CHUNK_SECONDS)
+    return round(sum(c["end"] - c["start"] for ch in audio.channels for c in get_speech_timestamps(ch, options)) / 16000, 1)
+
+
 def _in_fresh_process(flag: str, name: str, beam_size: int) -> tuple[dict, float]:
     """One measure in its own process, and the 1-minute load average as it ended."""
     proc = subprocess.run(
@@ -215,6 +233,8 @@ def measure(name: str, beam_size: int, raw_first: bool) -> dict:
         **accuracy(run, truth),
         "cer_channels": channel_cer(pipeline_texts(run, truth), truth),
         "raw_cer_channels": channel_cer(raw["texts"], truth),
+        "speech_s": speech_heard(name),
+        "raw_speech_s": raw["speech_s"],
         "raw_text_chars": len("".join(raw["texts"])),
         "text_chars": len("".join(pipeline_texts(run, truth))),
         "reference_chars": len("".join(t["text"] for t in truth["turns"])),
@@ -333,15 +353,18 @@ def markdown(report: dict) -> str:
         f"after a warm-up on the call's first {WARM_UP_SECONDS:g} s, so imports and caches are paid once as in a batch "
         "(peak RSS includes the loaded models). Raw: faster-whisper alone on the same file, same weights and threads, "
         "beam 5, its default VAD and fallback, every channel; run interleaved with the pipeline, call by call. "
-        "vs raw: raw seconds ÷ pipeline seconds (above 1: the whole pipeline is faster than raw recognition alone).",
+        "vs raw: raw seconds ÷ pipeline seconds (above 1: the whole pipeline is faster than raw recognition alone). "
+        "Speech s: seconds of audio each side's VAD passed to the decoder, all channels (the pipeline's threshold is 0.25 on "
+        "8 kHz audio, raw's 0.5).",
         "",
-        "| sample | layout | audio s | wall s | raw s | vs raw | × real time | speech × | peak RSS MB | CER | CER by channel | raw CER by channel | CER agent | CER caller | DER | rubric |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| sample | layout | audio s | wall s | raw s | vs raw | × real time | speech × | speech s | raw speech s | peak RSS MB | CER | CER by channel | raw CER by channel | CER agent | CER caller | DER | rubric |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["samples"]:
         lines.append(
             f"| {r['sample']} | {r['layout']} | {r['audio_s']:.1f} | {r['wall_s']:.1f} | {r['raw_wall_s']:.1f} | {r['speed_vs_raw']} | "
-            f"{r['x_realtime']} | {r['stage_x_realtime'].get('speech', '-')} | {r['peak_rss_mb']:.0f} | {r['cer']} | {r['cer_channels']} | {r['raw_cer_channels']} | "
+            f"{r['x_realtime']} | {r['stage_x_realtime'].get('speech', '-')} | {r.get('speech_s', '-')} | {r.get('raw_speech_s', '-')} | "
+            f"{r['peak_rss_mb']:.0f} | {r['cer']} | {r['cer_channels']} | {r['raw_cer_channels']} | "
             f"{r.get('cer_agent', '-')} | {r.get('cer_caller', '-')} | {r.get('der_utterances', '-')} | {r['rubric_agreement']} |"
         )
     lines += [

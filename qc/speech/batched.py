@@ -2,8 +2,9 @@
 
 faster-whisper's sequential loop decodes one 30-second window at a time, and a stereo call's channels one
 after the other; its ``BatchedInferencePipeline`` batches the VAD chunks of one signal but keeps only the first
-temperature and never decodes the rest of a chunk where Whisper stopped early (a caller's address lost). This module does the batched decode for
-several signals at once, with the same Silero VAD, prompt, word timestamps and segment splitting, and:
+temperature and never decodes the rest of a chunk where Whisper stopped early (a caller's address lost). This
+module does the batched decode for several signals at once, with the same Silero VAD, prompt, word timestamps
+and segment splitting, and:
 
 * like the sequential loop, decodes the rest of a chunk again where Whisper stopped before its end;
 * decodes with beam search only, so the same audio gives the same words every time; where the decoder loops
