@@ -58,8 +58,7 @@ class AsrConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # "auto": int8 on CPU, float16 on GPU.
     compute_type: str = "auto"
-    # 3, not 5: with batched decoding beam 3 kept the dev CER (reports/bench/history.md) at less decoding work.
-    beam_size: int = Field(3, ge=1, le=10)
+    beam_size: int = Field(5, ge=1, le=10)
     # Live recognition only (bounded: hold music and noise must not make one utterance take seconds); scoring
     # decodes by beam search so a recording gives the same words every run (qc.speech.batched).
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4)
