@@ -3,7 +3,9 @@
 After decoding, each segment is cleaned in order: phantom lines dropped and repetition loops cut
 (qc.text.normalise), the line's script applied (OpenCC), homophones of the line's vocabulary put right where the
 decoder was unsure (qc.speech.correction), and Chinese punctuation set from pauses and particles
-(qc.speech.punctuation). Each step is measured in reports/bench/asr.md.
+(qc.speech.punctuation). Each step is measured in reports/bench/asr.md. A scored call's channels are decoded
+together in batches by beam search (qc.speech.batched), so a recording gives the same words every run; live
+utterances go through faster-whisper's own loop (``Transcriber.transcribe``).
 
 The ASR path never imports torch: faster-whisper runs on CTranslate2 and its Silero VAD on
 onnxruntime, so scoring stereo recordings needs neither.
@@ -85,17 +87,11 @@ class Transcriber:
     ) -> Transcript:
         """``narrowband``: the recording was 8 kHz (telephone band) before resampling."""
         decode_as, degraded = decoding_language(language, self.languages)
-        options = decode_options(self.options, decode_as, narrowband)
-        if vocabulary and self.options.vocabulary == "hotwords":
-            options["hotwords"] = " ".join(vocabulary)
-        elif vocabulary and self.options.vocabulary == "prompt":
-            options["initial_prompt"] = "，".join(vocabulary) + "。"
+        options = {**decode_options(self.options, decode_as, narrowband), **vocabulary_hint(self.options, vocabulary)}
         segments, info = self.model.transcribe(audio, **options)
         cleaning = self.cleaning(script, info.language, vocabulary)
         kept, warnings, corrections = clean_segments(segments, cleaning)
-        if degraded:
-            return Transcript(language, round(float(info.language_probability), 4), kept, (degraded, *warnings), corrections)
-        return Transcript(info.language, round(float(info.language_probability), 4), kept, warnings, corrections)
+        return _transcript(language, degraded, info.language, info.language_probability, kept, warnings, corrections)
 
     def transcribe_channels(
         self, channels: Sequence[np.ndarray], language: str | None, script: str, narrowband: bool = False,
@@ -112,10 +108,7 @@ class Transcriber:
             if decoded.retried_chunks:
                 warnings = (f"{decoded.retried_chunks} stretch(es) looped or gave no words and were decoded again "
                             "with a repetition penalty", *warnings)
-            if degraded:
-                out.append(Transcript(language, round(decoded.language_probability, 4), kept, (degraded, *warnings), corrections))
-            else:
-                out.append(Transcript(decoded.language, round(decoded.language_probability, 4), kept, warnings, corrections))
+            out.append(_transcript(language, degraded, decoded.language, decoded.language_probability, kept, warnings, corrections))
         return tuple(out)
 
     def cleaning(self, script: str, language: str | None, vocabulary: tuple[str, ...]) -> Cleaning:
@@ -193,6 +186,22 @@ def _corrector(terms: tuple[str, ...], script: str, options: CorrectionOptions) 
     return Corrector((to_script(t, script) for t in terms), options)
 
 
+def _transcript(asked: str | None, degraded: str | None, heard: str | None, probability: float, kept, warnings, corrections) -> Transcript:
+    """A degraded language keeps the language asked for and says why first."""
+    if degraded:
+        return Transcript(asked, round(float(probability), 4), kept, (degraded, *warnings), corrections)
+    return Transcript(heard, round(float(probability), 4), kept, tuple(warnings), corrections)
+
+
+def vocabulary_hint(asr: AsrConfig, vocabulary: tuple[str, ...]) -> dict:
+    """How the line's terms reach the decoder (``asr.vocabulary``): faster-whisper's hotwords, an initial prompt, or not."""
+    if vocabulary and asr.vocabulary == "hotwords":
+        return {"hotwords": " ".join(vocabulary)}
+    if vocabulary and asr.vocabulary == "prompt":
+        return {"initial_prompt": "，".join(vocabulary) + "。"}
+    return {}
+
+
 def batch_options(asr: AsrConfig, language: str | None, narrowband: bool, vocabulary: tuple[str, ...]) -> DecodeOptions:
     """The batched decoder's options: the same beam, VAD and thresholds as ``decode_options``."""
     return DecodeOptions(
@@ -202,8 +211,7 @@ def batch_options(asr: AsrConfig, language: str | None, narrowband: bool, vocabu
         vad_min_silence_ms=asr.vad_min_silence_ms,
         vad_speech_pad_ms=asr.vad_speech_pad_ms,
         log_prob_threshold=LOG_PROB_THRESHOLD,
-        hotwords=" ".join(vocabulary) if vocabulary and asr.vocabulary == "hotwords" else None,
-        initial_prompt="，".join(vocabulary) + "。" if vocabulary and asr.vocabulary == "prompt" else None,
+        **vocabulary_hint(asr, vocabulary),
     )
 
 
