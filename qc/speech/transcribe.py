@@ -108,7 +108,8 @@ class Transcriber:
             if decoded.retried_chunks:
                 warnings = (f"{decoded.retried_chunks} stretch(es) looped or gave no words and were decoded again "
                             "with a repetition penalty", *warnings)
-            out.append(_transcript(language, degraded, decoded.language, decoded.language_probability, kept, warnings, corrections))
+            out.append(_transcript(language, degraded, decoded.language, decoded.language_probability, kept, warnings,
+                                   corrections))
         return tuple(out)
 
     def cleaning(self, script: str, language: str | None, vocabulary: tuple[str, ...]) -> Cleaning:
@@ -186,7 +187,9 @@ def _corrector(terms: tuple[str, ...], script: str, options: CorrectionOptions) 
     return Corrector((to_script(t, script) for t in terms), options)
 
 
-def _transcript(asked: str | None, degraded: str | None, heard: str | None, probability: float, kept, warnings, corrections) -> Transcript:
+def _transcript(
+    asked: str | None, degraded: str | None, heard: str | None, probability: float, kept, warnings, corrections
+) -> Transcript:
     """A degraded language keeps the language asked for and says why first."""
     if degraded:
         return Transcript(asked, round(float(probability), 4), kept, (degraded, *warnings), corrections)
