@@ -343,6 +343,32 @@ def main() -> None:
     print(markdown(report))
 
 
+def profile(rows: list[dict]) -> list[str]:
+    """Where the pipeline's time goes, and each side's decoding speed per second of speech its VAD passed on."""
+    lines = ["## Where the time goes", ""]
+    for layout in ("stereo", "mono"):
+        mine = [r for r in rows if r["layout"].startswith(layout)]
+        if not mine:
+            continue
+        wall = sum(r["wall_s"] for r in mine)
+        stages = {}
+        for r in mine:
+            for stage, seconds in r["stage_s"].items():
+                stages[stage] = stages.get(stage, 0.0) + seconds
+        shares = ", ".join(f"{stage} {100 * seconds / wall:.0f} %" for stage, seconds in sorted(stages.items(), key=lambda kv: -kv[1])
+                           if seconds / wall >= 0.01)
+        line = f"- {layout.capitalize()}: of {wall:.1f} s, {shares}."
+        timed = [r for r in mine if isinstance(r.get("speech_s"), (int, float)) and isinstance(r.get("raw_speech_s"), (int, float))]
+        if timed:
+            ours = sum(r["speech_s"] for r in timed) / sum(r["stage_s"]["speech"] for r in timed)
+            raw = sum(r["raw_speech_s"] for r in timed) / sum(r["raw_wall_s"] for r in timed)
+            line += (f" Seconds of speech decoded per second: pipeline {ours:.2f} (its speech stage, word times included), "
+                     f"raw {raw:.2f}; the pipeline's VAD passed {sum(r['speech_s'] for r in timed):.0f} s, raw's "
+                     f"{sum(r['raw_speech_s'] for r in timed):.0f} s.")
+        lines.append(line)
+    return lines + [""]
+
+
 def markdown(report: dict) -> str:
     speed, night, load = report["speed_vs_raw"], report["night"], report["load_average"]
     lines = [
@@ -382,6 +408,7 @@ def markdown(report: dict) -> str:
         f"**{night['machines']} machines like this one**.",
         "",
     ]
+    lines += profile(report["samples"])
     if report.get("batches"):
         best = max(report["batches"], key=lambda b: b["audio_hours_per_wall_hour"])
         machines = NIGHT_AUDIO_HOURS / (best["audio_hours_per_wall_hour"] * NIGHT_HOURS)
