@@ -145,7 +145,13 @@ def decode_all(calls: list[Call], options: dict, resampler: str, cache: Path, la
             channels, _ = resampled_channels(call, resampler)
             model = _model()
             began = time.perf_counter()
-            decoded = [[_segment_dict(s) for s in model.transcribe(channel, **options)[0]] for channel in channels]
+            if options.get("batched"):
+                from qc.speech.batched import DecodeOptions, decode_signals
+
+                signals = decode_signals(model, channels, DecodeOptions(**options["batched"]))
+                decoded = [[_segment_dict(s) for s in signal.segments] for signal in signals]
+            else:
+                decoded = [[_segment_dict(s) for s in model.transcribe(channel, **options)[0]] for channel in channels]
             result = {"channels": decoded, "seconds": round(time.perf_counter() - began, 2), "audio_s": round(len(channels[0]) / 16000, 2)}
             path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
             print(f"  {label} {call.name}: {result['seconds']} s", file=sys.stderr)
@@ -154,6 +160,8 @@ def decode_all(calls: list[Call], options: dict, resampler: str, cache: Path, la
 
 
 RAW_OPTIONS = {"language": "zh", "beam_size": 5, "vad_filter": True}
+# The sequential decoding the pipeline used before batched recognition (issue #25).
+BEFORE_BATCHING = {"beam_size": 5, "temperature": [0.0, 0.2, 0.4]}
 
 
 def our_options(**changes) -> dict:
@@ -170,6 +178,16 @@ def our_options(**changes) -> dict:
     options.update(changes, vad_parameters=vad)
     options["temperature"] = list(options["temperature"])
     return options
+
+
+def batched_options(**changes) -> dict:
+    """The pipeline's batched decoding (qc.speech.batched, both channels together), as ``decode_all`` options."""
+    from dataclasses import asdict
+
+    from qc.config import load_settings
+    from qc.speech.transcribe import batch_options
+
+    return {"batched": {**asdict(batch_options(load_settings().asr, "zh", True, ())), **changes}}
 
 
 # ---------------------------------------------------------------- scoring
@@ -350,14 +368,20 @@ def main() -> None:
     calls = corpus()
     groups = {g: [c for c in calls if c.group == g] for g in ("dev", "samples")}
     raw = decode_all(calls, RAW_OPTIONS, "poly", args.cache, "raw")
-    ours = decode_all(calls, our_options(), "poly", args.cache, "dec")
+    sequential = decode_all(calls, our_options(**BEFORE_BATCHING), "poly", args.cache, "dec")
+    ours = decode_all(calls, batched_options(), "poly", args.cache, "batched")
     vocabulary = load_vocabulary(ROOT / "rubrics" / "vocabulary" / "12345.txt")
     steps = cleanings(vocabulary)
     rows = [("raw faster-whisper (beam 5, default VAD, language zh)", raw_texts(raw, calls), rtf(raw, calls)),
-            ("hotline-qc decoding settings, text only joined", raw_texts(ours, calls), rtf(ours, calls))]
+            ("before: sequential decoding, channel by channel, beam 5, fallback temperatures 0/0.2/0.4, all steps",
+             cleaned_texts(sequential, calls, steps[-1][1]), rtf(sequential, calls)),
+            ("batched decoding at beam 3 (measured, not chosen: reports/bench/history.md), all steps",
+             cleaned_texts(decode_all(calls, batched_options(beam_size=3), "poly", args.cache, "batched"), calls, steps[-1][1]), None),
+            ("hotline-qc decoding (batched, both channels together, beam search only), text only joined",
+             raw_texts(ours, calls), rtf(ours, calls))]
     rows += [(label, cleaned_texts(ours, calls, cleaning), None) for label, cleaning in steps]
     report: dict = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "steps": [], "summary": {},
-                    "settings": {"raw": RAW_OPTIONS, "hotline_qc": our_options()}}
+                    "settings": {"raw": RAW_OPTIONS, "hotline_qc": batched_options(), "before": our_options(**BEFORE_BATCHING)}}
     for label, texts, speed in rows:
         report["steps"].append({"step": label, "rtf": speed, **{g: score(cs, texts) for g, cs in groups.items()}})
     final = report["steps"][-1]
@@ -400,13 +424,15 @@ def write(report: dict) -> None:
         f"| raw faster-whisper + Whisper base | {s['dev']['raw']:.4f} | {s['samples']['raw']:.4f} |",
         f"| hotline-qc | {s['dev']['hotline_qc']:.4f} | {s['samples']['hotline_qc']:.4f} |",
         f"| reduction | **{s['dev']['reduction']}** | **{s['samples']['reduction']}** |", "",
-        f"hotline-qc decoding (8 kHz calls): `{_brief(report['settings']['hotline_qc'])}`; raw: "
+        f"hotline-qc decoding (8 kHz calls, qc.speech.batched): `{report['settings']['hotline_qc']['batched']}`; before: "
+        f"`{_brief(report['settings']['before'])}`; raw: "
         f"`{_brief(report['settings']['raw'])}` and faster-whisper's defaults for the rest.", "",
         "## Step by step", "",
-        "Steps after the raw baseline replay the post-processing (qc.speech.transcribe.clean_segments) on one cached decode with the "
-        "pipeline's 8 kHz settings (on every call, the 16 kHz sample too); the last row, where present, is the whole "
-        "pipeline run end to end (wideband VAD threshold on the 16 kHz sample, role split by the pipeline). Segments "
-        "that need temperature fallback are sampled, so two runs can differ on them (dev18, dev19).", "",
+        "Steps after the raw baseline and the sequential decoding used before replay the post-processing "
+        "(qc.speech.transcribe.clean_segments) on one cached batched decode with the pipeline's 8 kHz settings (on every "
+        "call, the 16 kHz sample too); the last row, where present, is the whole pipeline run end to end (wideband VAD "
+        "threshold on the 16 kHz sample, role split by the pipeline). The sequential row's fallback temperatures sample, "
+        "so it can differ run to run; the batched decode does not sample.", "",
         "| step | dev CER | dev errors | samples CER | samples errors | RTF |", "|---|---|---|---|---|---|",
     ]
     for r in report["steps"]:

@@ -58,7 +58,8 @@ class AsrConfig(BaseModel):
     # "auto": int8 on CPU, float16 on GPU.
     compute_type: str = "auto"
     beam_size: int = Field(5, ge=1, le=10)
-    # Bounded fallback: hold music and noise must not make one call take minutes.
+    # Live recognition only (bounded: hold music and noise must not make one utterance take seconds); scoring
+    # decodes by beam search so a recording gives the same words every run (qc.speech.batched).
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4)
     cpu_threads: int = Field(0, ge=0, description="0 = cores / workers")
     # How the line's vocabulary reaches Whisper: not at all, as faster-whisper "hotwords", or as the

@@ -178,3 +178,57 @@ def test_a_cantonese_line_on_whisper_base_is_written_as_chinese_and_says_accurac
     assert result.status == "scored" and result.language == "yue"
     assert any(w.startswith("language=yue, accuracy=degraded") for w in result.warnings)
     assert any("請" in u.text or "您" in u.text for u in result.utterances)  # written Chinese, Hong Kong script
+
+
+def fingerprint(result) -> list:
+    """Everything a scored call says in words and verdicts, in a form two processes can compare."""
+    words = [[u.start, u.end, u.role, u.text, [[w.text, w.start, w.end, w.probability] for w in u.words]] for u in result.utterances]
+    return [words, sorted((v.item_id, v.verdict) for v in result.verdicts), result.score]
+
+
+_FINGERPRINT_IN_A_NEW_PROCESS = """
+import json, sys
+from pathlib import Path
+from qc.config import load_settings
+from qc.pipeline import score_call
+from qc.sources import read_meta
+from tests.test_pipeline import fingerprint
+path = Path(sys.argv[1])
+print(json.dumps(fingerprint(score_call(path, read_meta(path), load_settings(model_cache_dir=Path(sys.argv[2]))))))
+"""
+
+
+def test_a_recording_scored_twice_gives_the_same_transcript_and_verdicts(settings):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    # The hurried agent's call: the decoder loops on one stretch of it, where Whisper's fallback sampled.
+    path = SAMPLES / "devset" / "dev05_hukou_transfer.flac"
+    first = score_call(path, read_meta(path), settings)
+    second = score_call(path, read_meta(path), settings)
+    assert first.status == "scored" and first.utterances
+    assert fingerprint(first) == fingerprint(second)
+    root = str(SAMPLES.parent)
+    out = subprocess.run([sys.executable, "-c", _FINGERPRINT_IN_A_NEW_PROCESS, str(path), str(settings.model_cache_dir)],
+                         capture_output=True, text=True, check=True, cwd=root,
+                         env={**os.environ, "PYTHONPATH": root, "PYTHONWARNINGS": "ignore"})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == json.loads(json.dumps(fingerprint(first)))
+
+
+def test_each_utterance_is_heard_for_prosody_once_from_listening_to_judging(settings, monkeypatch):
+    import qc.tone.call as tone_call
+
+    measured = []
+    real = tone_call.utterance_prosody
+
+    def counting(clip, *args, **kwargs):
+        measured.append(len(clip))
+        return real(clip, *args, **kwargs)
+
+    monkeypatch.setattr(tone_call, "utterance_prosody", counting)
+    path = SAMPLES / "zh_stereo_8k_no_greeting.wav"
+    result = score_call(path, read_meta(path), settings)
+    assert result.status == "scored" and result.tones
+    assert len(measured) == len(result.utterances) == len(result.tones)

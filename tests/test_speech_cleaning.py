@@ -82,3 +82,39 @@ def test_a_line_the_decoder_failed_on_at_every_temperature_is_dropped():
     assert [s.text for s in segments] == ["看不见了"]
     assert "unreliable" in warnings[0] and "60.0" in warnings[0]
     assert len(clean_segments([made_up], Cleaning("t2s"))[0]) == 1  # without the setting it stays
+
+
+def decoded(text: str, compression_ratio: float = 1.2):
+    from qc.speech.batched import _Decoded
+
+    return _Decoded([], text, -0.4, 0.01, compression_ratio)
+
+
+def chunk(duration: float):
+    import numpy as np
+
+    from qc.speech.batched import _Chunk
+
+    return _Chunk(0, np.zeros(int(duration * 16000), dtype=np.float32), 0.0, np.zeros((80, 3000), dtype=np.float32))
+
+
+def test_only_a_chunk_that_loops_or_gives_nothing_is_decoded_again():
+    from qc.speech.batched import DecodeOptions, _needs_retry
+
+    options = DecodeOptions(language="zh")
+    assert not _needs_retry(decoded("您好，请问有什么可以帮您"), chunk(3.0), options)
+    assert _needs_retry(decoded("请" * 40, compression_ratio=9.0), chunk(3.0), options)  # a loop
+    assert _needs_retry(decoded(""), chunk(3.0), options)  # seconds of speech, no words
+    assert not _needs_retry(decoded(""), chunk(0.4), options)  # a click the VAD let through
+
+
+def test_the_retry_replaces_the_first_decode_only_where_it_ends_the_loop_or_finds_words():
+    from qc.speech.batched import DecodeOptions, _better
+
+    options = DecodeOptions(language="zh")
+    loop, empty = decoded("请" * 40, compression_ratio=9.0), decoded("")
+    assert _better(decoded("请您稍等"), loop, options)
+    assert _better(decoded("喂，你好"), empty, options)
+    assert not _better(decoded("请" * 30, compression_ratio=8.0), loop, options)  # still loops
+    assert not _better(empty, loop, options)
+    assert not _better(decoded("别的话"), decoded("您好"), options)  # a good first decode stays

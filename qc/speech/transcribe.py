@@ -3,7 +3,9 @@
 After decoding, each segment is cleaned in order: phantom lines dropped and repetition loops cut
 (qc.text.normalise), the line's script applied (OpenCC), homophones of the line's vocabulary put right where the
 decoder was unsure (qc.speech.correction), and Chinese punctuation set from pauses and particles
-(qc.speech.punctuation). Each step is measured in reports/bench/asr.md.
+(qc.speech.punctuation). Each step is measured in reports/bench/asr.md. A scored call's channels are decoded
+together in batches by beam search (qc.speech.batched), so a recording gives the same words every run; live
+utterances go through faster-whisper's own loop (``Transcriber.transcribe``).
 
 The ASR path never imports torch: faster-whisper runs on CTranslate2 and its Silero VAD on
 onnxruntime, so scoring stereo recordings needs neither.
@@ -16,13 +18,14 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from qc.audio.decode import DecodedAudio
 from qc.config import AsrConfig, LineConfig, Settings
 from qc.records import Correction
+from qc.speech.batched import DecodeOptions, decode_signals
 from qc.speech.correction import CorrectionOptions, Corrector
 from qc.models import resolve_whisper_folder, whisper_model
 from qc.speech.punctuation import PunctuationOptions, punctuate
@@ -84,17 +87,30 @@ class Transcriber:
     ) -> Transcript:
         """``narrowband``: the recording was 8 kHz (telephone band) before resampling."""
         decode_as, degraded = decoding_language(language, self.languages)
-        options = decode_options(self.options, decode_as, narrowband)
-        if vocabulary and self.options.vocabulary == "hotwords":
-            options["hotwords"] = " ".join(vocabulary)
-        elif vocabulary and self.options.vocabulary == "prompt":
-            options["initial_prompt"] = "，".join(vocabulary) + "。"
+        options = {**decode_options(self.options, decode_as, narrowband), **vocabulary_hint(self.options, vocabulary)}
         segments, info = self.model.transcribe(audio, **options)
         cleaning = self.cleaning(script, info.language, vocabulary)
         kept, warnings, corrections = clean_segments(segments, cleaning)
-        if degraded:
-            return Transcript(language, round(float(info.language_probability), 4), kept, (degraded, *warnings), corrections)
-        return Transcript(info.language, round(float(info.language_probability), 4), kept, warnings, corrections)
+        return _transcript(language, degraded, info.language, info.language_probability, kept, warnings, corrections)
+
+    def transcribe_channels(
+        self, channels: Sequence[np.ndarray], language: str | None, script: str, narrowband: bool = False,
+        vocabulary: tuple[str, ...] = (),
+    ) -> tuple[Transcript, ...]:
+        """Every channel's transcript, their speech decoded in shared batches (qc.speech.batched): beam search
+        only, so the same recording gives the same words."""
+        decode_as, degraded = decoding_language(language, self.languages)
+        options = batch_options(self.options, decode_as, narrowband, vocabulary)
+        out = []
+        for decoded in decode_signals(self.model, channels, options):
+            cleaning = self.cleaning(script, decoded.language, vocabulary)
+            kept, warnings, corrections = clean_segments(decoded.segments, cleaning)
+            if decoded.retried_chunks:
+                warnings = (f"{decoded.retried_chunks} stretch(es) looped or gave no words and were decoded again "
+                            "with a repetition penalty", *warnings)
+            out.append(_transcript(language, degraded, decoded.language, decoded.language_probability, kept, warnings,
+                                   corrections))
+        return tuple(out)
 
     def cleaning(self, script: str, language: str | None, vocabulary: tuple[str, ...]) -> Cleaning:
         asr = self.options
@@ -171,6 +187,37 @@ def _corrector(terms: tuple[str, ...], script: str, options: CorrectionOptions) 
     return Corrector((to_script(t, script) for t in terms), options)
 
 
+def _transcript(
+    asked: str | None, degraded: str | None, heard: str | None, probability: float, kept, warnings, corrections
+) -> Transcript:
+    """A degraded language keeps the language asked for and says why first."""
+    if degraded:
+        return Transcript(asked, round(float(probability), 4), kept, (degraded, *warnings), corrections)
+    return Transcript(heard, round(float(probability), 4), kept, tuple(warnings), corrections)
+
+
+def vocabulary_hint(asr: AsrConfig, vocabulary: tuple[str, ...]) -> dict:
+    """How the line's terms reach the decoder (``asr.vocabulary``): faster-whisper's hotwords, an initial prompt, or not."""
+    if vocabulary and asr.vocabulary == "hotwords":
+        return {"hotwords": " ".join(vocabulary)}
+    if vocabulary and asr.vocabulary == "prompt":
+        return {"initial_prompt": "，".join(vocabulary) + "。"}
+    return {}
+
+
+def batch_options(asr: AsrConfig, language: str | None, narrowband: bool, vocabulary: tuple[str, ...]) -> DecodeOptions:
+    """The batched decoder's options: the same beam, VAD and thresholds as ``decode_options``."""
+    return DecodeOptions(
+        language=language,
+        beam_size=asr.beam_size,
+        vad_threshold=asr.vad_threshold_for(narrowband),
+        vad_min_silence_ms=asr.vad_min_silence_ms,
+        vad_speech_pad_ms=asr.vad_speech_pad_ms,
+        log_prob_threshold=LOG_PROB_THRESHOLD,
+        **vocabulary_hint(asr, vocabulary),
+    )
+
+
 def decode_options(asr: AsrConfig, language: str | None, narrowband: bool = False) -> dict:
     return dict(
         language=language,
@@ -209,8 +256,8 @@ def transcribe_call(audio: DecodedAudio, line: LineConfig, transcriber: Transcri
     """Each channel's transcript in the line's language and script; the line's terms correct it, and hint
     the decoder where ``asr.vocabulary`` says so."""
     terms = load_vocabulary(transcriber.rubrics_dir / line.vocabulary) if line.vocabulary else ()
-    return {channel: transcriber.transcribe(signal, line.language, line.script, audio.narrowband, terms)
-            for channel, signal in enumerate(audio.channels)}
+    transcripts = transcriber.transcribe_channels(audio.channels, line.language, line.script, audio.narrowband, terms)
+    return dict(enumerate(transcripts))
 
 
 def load_vocabulary(path: "Path | None") -> tuple[str, ...]:
