@@ -543,3 +543,20 @@ def test_a_signed_in_session_reads_the_api_with_its_roles_rights(site, base):
     refused = lead.get(f"/api/v1/calls/{call.call_id}", params={"raw": "true"})
     assert refused.status_code == 403 and "read:raw" in refused.json()["error"]
     assert lead.get("/metrics").status_code == 403
+
+
+def test_csv_exports_defuse_spreadsheet_formulas_and_leave_other_formats_alone(tmp_path):
+    from qc.store.exports import copy_to
+
+    con = duckdb.connect(str(tmp_path / "cells.duckdb"))
+    con.execute("CREATE TABLE notes (note VARCHAR, n INTEGER)")
+    texts = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2", "@SUM(A1)", "\tTAB", "您好，请问有什么可以帮您", "a=b"]
+    con.executemany("INSERT INTO notes VALUES (?, ?)", [(t, -5) for t in texts])
+    out = tmp_path / "notes.csv"
+    assert copy_to(con, "SELECT note, n FROM notes WHERE n < ?", [0], out, "csv") == len(texts)
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["note"] for r in rows] == ["'" + t for t in texts[:5]] + texts[5:]
+    assert {r["n"] for r in rows} == {"-5"}  # numbers are not text cells: untouched
+    copy_to(con, "SELECT note FROM notes", [], tmp_path / "notes.parquet", "parquet")
+    assert sorted(duckdb.sql(f"SELECT note FROM read_parquet('{tmp_path / 'notes.parquet'}')").fetchall()) == sorted((t,) for t in texts)

@@ -58,13 +58,32 @@ def since_until(since: datetime | None, until: datetime | None) -> tuple[list[st
     return where, params
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection), and a caller's words or a
+# reviewer's note can start with "=": such text cells get a leading apostrophe in CSV files, as OWASP advises.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def csv_safe(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> str:
+    """``sql`` with every text column's formula-like values prefixed with an apostrophe."""
+    selected = []
+    for name, column_type, *_ in con.execute(f"DESCRIBE ({sql})", params).fetchall():
+        quoted = '"' + name.replace('"', '""') + '"'
+        if column_type == "VARCHAR":
+            selected.append(f"CASE WHEN regexp_matches({quoted}, '{FORMULA_START}') THEN chr(39) || {quoted} "
+                            f"ELSE {quoted} END AS {quoted}")
+        else:
+            selected.append(quoted)
+    return f"SELECT {', '.join(selected)} FROM ({sql})"
+
+
 def copy_to(con: duckdb.DuckDBPyConnection, sql: str, params: list, out: Path, fmt: str) -> int:
     """Write the query's rows to ``out`` with COPY; the number of rows written."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
     out.parent.mkdir(parents=True, exist_ok=True)
     literal = "'" + str(out).replace("'", "''") + "'"
-    con.execute(f"COPY ({sql}) TO {literal} {FORMATS[fmt]}", params)
+    query = csv_safe(con, sql, params) if fmt == "csv" else sql
+    con.execute(f"COPY ({query}) TO {literal} {FORMATS[fmt]}", params)
     return int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
 
 
