@@ -151,7 +151,9 @@ deploy:
 
         wait_for("the nightly run to complete", finished, 420, logs, every_s=2)
         nightly_s = time.monotonic() - started - up_s
-        assert run_id in (logs / "worker.log").read_text(errors="replace"), "the worker did not execute the run"
+        # The runner logs the run's process (with its id) as it reaps it, which can come just after the state is set.
+        wait_for("the worker's log to name the run", lambda: run_id in (logs / "worker.log").read_text(errors="replace"),
+                 60, logs)
 
         queue = httpx.get(f"{web}/queue", params={"status": "all"}, headers=auth, timeout=30)
         assert queue.status_code == 200, queue.text
