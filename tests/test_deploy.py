@@ -151,9 +151,15 @@ deploy:
 
         wait_for("the nightly run to complete", finished, 420, logs, every_s=2)
         nightly_s = time.monotonic() - started - up_s
-        # The runner logs the run's process (with its id) as it reaps it, which can come just after the state is set.
-        wait_for("the worker's log to name the run", lambda: run_id in (logs / "worker.log").read_text(errors="replace"),
-                 60, logs)
+        # The run's own log lines, as the process that ran it sent them to the Prefect server (the worker's stdout
+        # does not always carry them: on a fresh clone it held only the serve banner).
+        def run_logs() -> list[str]:
+            found = httpx.post(f"{api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}, timeout=10)
+            return [entry["message"] for entry in found.json()]
+
+        messages = wait_for("the nightly run's logs", lambda: (m := run_logs()) and any("Finished in state" in x for x in m) and m,
+                            60, logs)
+        assert any("Beginning flow run 'nightly 2026-11-24'" in m for m in messages), messages[:5]
 
         queue = httpx.get(f"{web}/queue", params={"status": "all"}, headers=auth, timeout=30)
         assert queue.status_code == 200, queue.text
