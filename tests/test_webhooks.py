@@ -485,3 +485,39 @@ def test_a_rescore_that_finds_an_urgent_case_tells_of_it(hook_settings, receiver
     assert "不想活" in got.event["data"]["alerts"][0]["message"]
     time.sleep(0.2)
     assert len(receiver.received) == 1
+
+
+def test_danger_and_possible_crisis_on_a_live_call_are_events_of_their_own(hook_settings, receiver):
+    """A caller reporting danger, or a weak sign of crisis, reaches the duty supervisor's systems too (recall first)."""
+    import asyncio
+
+    from qc.live.call import LiveAlert
+    from qc.live.service import LiveService
+
+    admin.subscribe(hook_settings.db_path, receiver.url, "caller_danger,possible_crisis")
+    deliverer = Deliverer(hook_settings)
+    deliverer.start()
+    service = LiveService(hook_settings)
+
+    class Start:
+        call_id, agent_id, line = "live-9", "A23", "12345"
+
+    class State:
+        call = type("Call", (), {"start": Start})()
+        alerts = 0
+
+    async def raise_three() -> None:
+        await service.start()
+        for kind, severity in (("caller_danger", "critical"), ("possible_crisis", "high"), ("urgent_case", "critical")):
+            service.raise_alert(State(), LiveAlert(kind, severity, 3.0, "来电人说：楼道里全是烟", "smoke in the stairwell",
+                                                   ("全是烟",), time.time()))
+
+    try:
+        asyncio.run(raise_three())
+        got = receiver.wait_for(2, timeout_s=20)
+        time.sleep(0.3)
+    finally:
+        deliverer.stop()
+        service.writer.shutdown(wait=True)
+    assert sorted(g.event["type"] for g in receiver.received) == ["caller_danger", "possible_crisis"]  # not subscribed: urgent_case
+    assert {g.event["source"] for g in got} == {"live"}

@@ -15,11 +15,12 @@ from typing import Any, Iterable
 
 from qc.records import Alert, CallResult, Evidence
 
-EVENT_KINDS = ("urgent_case", "caller_distress", "critical_fail", "call_scored", "run_finished")
+EVENT_KINDS = ("urgent_case", "caller_distress", "caller_danger", "possible_crisis", "critical_fail", "call_scored",
+               "run_finished")
 # Alert kinds of a call that are events of their own (the first of each kind per call).
-ALERT_EVENTS = ("urgent_case", "caller_distress", "critical_fail")
-# Sent before anything else waiting: a person may be in danger.
-URGENT_KINDS = ("urgent_case", "caller_distress")
+ALERT_EVENTS = ("urgent_case", "caller_distress", "caller_danger", "possible_crisis", "critical_fail")
+# Sent before anything else waiting: a person may be in danger (a possible crisis too: recall comes first).
+URGENT_KINDS = ("urgent_case", "caller_distress", "caller_danger", "possible_crisis")
 
 
 @dataclass(frozen=True)
