@@ -109,7 +109,8 @@ deploy:
   prefect_ui: false
   prefect_wait_s: 240
 """, encoding="utf-8")
-    env = {**os.environ, "QC_CONFIG": str(config), "INSPECTOR_PASSWORD": PASSWORD}
+    # A shell whose Prefect level is WARNING (what `qc` commands set for themselves) must not silence the runs' logs.
+    env = {**os.environ, "QC_CONFIG": str(config), "INSPECTOR_PASSWORD": PASSWORD, "PREFECT_LOGGING_LEVEL": "WARNING"}
     for variable in ("PREFECT_API_URL", "QC_DB_PATH"):
         env.pop(variable, None)
     assert qc("users", "add", "qa1", "--role", "inspector", "--password-env", "INSPECTOR_PASSWORD", env=env).returncode == 0

@@ -46,6 +46,9 @@ def render(settings: Settings, python: str, config_file: Path | None, workdir: P
         "PREFECT_API_URL": served_api_url(settings),
         "PREFECT_HOME": str(run / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # Each run's own lines (start, end, failures) in the worker's log and the Prefect UI, whatever level the
+        # shell that started supervisord had (`qc` commands default to WARNING for their own output).
+        "PREFECT_LOGGING_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
     if config_file is not None:
