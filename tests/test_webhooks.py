@@ -364,40 +364,51 @@ def test_a_deliverer_in_serve_and_one_on_the_command_line_send_each_event_once(h
     assert statuses == [("delivered", 30, 1)]
 
 
-def test_a_live_alert_is_stored_with_its_event_and_delivered_at_once(hook_settings, receiver):
-    """The live path's own write (LiveService.raise_alert on the event loop, the writer thread) and a running deliverer."""
+def raise_live_alerts(settings, receiver, call_id: str, agent_id: str, alerts: list, expected: int) -> tuple[float, list]:
+    """``alerts`` raised on one live call through LiveService.raise_alert (the event loop, the writer thread), with a
+    deliverer running; the time the first was raised and the ``expected`` deliveries the receiver got."""
     import asyncio
 
-    from qc.live.call import LiveAlert
     from qc.live.service import LiveService
 
-    admin.subscribe(hook_settings.db_path, receiver.url, "urgent_case,caller_distress")
-    deliverer = Deliverer(hook_settings)
+    deliverer = Deliverer(settings)
     deliverer.start()
-    service = LiveService(hook_settings)
+    service = LiveService(settings)
 
     class Start:
-        call_id, agent_id, line = "live-7", "A22", "12345"
+        pass
+
+    Start.call_id, Start.agent_id, Start.line = call_id, agent_id, "12345"
 
     class State:
         call = type("Call", (), {"start": Start})()
         alerts = 0
 
-    async def raise_two() -> float:
+    async def raise_all() -> float:
         await service.start()
         stored_at = time.time()
-        for kind in ("urgent_case", "agent_agitated"):
-            service.raise_alert(State(), LiveAlert(kind, "critical", 12.5, "来电人说：不想活了，电话13812345678",
-                                                   "caller at risk", ("不想活了", "13812345678"), time.time()))
+        for alert in alerts:
+            service.raise_alert(State(), alert)
         return stored_at
 
     try:
-        stored_at = asyncio.run(raise_two())
-        (got,) = receiver.wait_for(1, timeout_s=20)
+        stored_at = asyncio.run(raise_all())
+        got = receiver.wait_for(expected, timeout_s=20)
         time.sleep(0.3)
     finally:
         deliverer.stop()
         service.writer.shutdown(wait=True)
+    return stored_at, got
+
+
+def test_a_live_alert_is_stored_with_its_event_and_delivered_at_once(hook_settings, receiver):
+    """The live path's own write (LiveService.raise_alert on the event loop, the writer thread) and a running deliverer."""
+    from qc.live.call import LiveAlert
+
+    admin.subscribe(hook_settings.db_path, receiver.url, "urgent_case,caller_distress")
+    alerts = [LiveAlert(kind, "critical", 12.5, "来电人说：不想活了，电话13812345678", "caller at risk",
+                        ("不想活了", "13812345678"), time.time()) for kind in ("urgent_case", "agent_agitated")]
+    stored_at, (got,) = raise_live_alerts(hook_settings, receiver, "live-7", "A22", alerts, 1)
     assert len(receiver.received) == 1  # agent_agitated is not a webhook event
     assert got.event["type"] == "urgent_case" and got.event["source"] == "live"
     assert got.event["data"]["live_call_id"] == "live-7" and got.event["data"]["line"] == "12345"
@@ -489,35 +500,11 @@ def test_a_rescore_that_finds_an_urgent_case_tells_of_it(hook_settings, receiver
 
 def test_danger_and_possible_crisis_on_a_live_call_are_events_of_their_own(hook_settings, receiver):
     """A caller reporting danger, or a weak sign of crisis, reaches the duty supervisor's systems too (recall first)."""
-    import asyncio
-
     from qc.live.call import LiveAlert
-    from qc.live.service import LiveService
 
     admin.subscribe(hook_settings.db_path, receiver.url, "caller_danger,possible_crisis")
-    deliverer = Deliverer(hook_settings)
-    deliverer.start()
-    service = LiveService(hook_settings)
-
-    class Start:
-        call_id, agent_id, line = "live-9", "A23", "12345"
-
-    class State:
-        call = type("Call", (), {"start": Start})()
-        alerts = 0
-
-    async def raise_three() -> None:
-        await service.start()
-        for kind, severity in (("caller_danger", "critical"), ("possible_crisis", "high"), ("urgent_case", "critical")):
-            service.raise_alert(State(), LiveAlert(kind, severity, 3.0, "来电人说：楼道里全是烟", "smoke in the stairwell",
-                                                   ("全是烟",), time.time()))
-
-    try:
-        asyncio.run(raise_three())
-        got = receiver.wait_for(2, timeout_s=20)
-        time.sleep(0.3)
-    finally:
-        deliverer.stop()
-        service.writer.shutdown(wait=True)
+    alerts = [LiveAlert(kind, severity, 3.0, "来电人说：楼道里全是烟", "smoke in the stairwell", ("全是烟",), time.time())
+              for kind, severity in (("caller_danger", "critical"), ("possible_crisis", "high"), ("urgent_case", "critical"))]
+    _, got = raise_live_alerts(hook_settings, receiver, "live-9", "A23", alerts, 2)
     assert sorted(g.event["type"] for g in receiver.received) == ["caller_danger", "possible_crisis"]  # not subscribed: urgent_case
     assert {g.event["source"] for g in got} == {"live"}
