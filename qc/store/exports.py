@@ -83,8 +83,8 @@ def copy_to(con: duckdb.DuckDBPyConnection, sql: str, params: list, out: Path, f
     out.parent.mkdir(parents=True, exist_ok=True)
     literal = "'" + str(out).replace("'", "''") + "'"
     query = csv_safe(con, sql, params) if fmt == "csv" else sql
-    con.execute(f"COPY ({query}) TO {literal} {FORMATS[fmt]}", params)
-    return int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+    # COPY answers with the number of rows it wrote: the export query runs once.
+    return int(con.execute(f"COPY ({query}) TO {literal} {FORMATS[fmt]}", params).fetchone()[0])
 
 
 def export(con: duckdb.DuckDBPyConnection, kind: str, out: Path, fmt: str, *, scope: tuple[str, list] = ("TRUE", []),
